@@ -1,0 +1,232 @@
+"""The checks' own small assertions: each says what was expected, what came back (shape,
+dtype, the worst element), and then the hint that names the likely mistake.
+
+Every helper raises `CheckFailure` (an AssertionError carrying `.hint`) and lets the
+learner's own `NotImplementedError` through untouched, so that an untouched stub reads as
+"not started" rather than as a failure.
+"""
+
+import contextlib
+import warnings
+
+import numpy as np
+
+
+class CheckFailure(AssertionError):
+    """A property of the learner's code that does not hold, with the hint that explains it."""
+
+    def __init__(self, message, hint=None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message if not hint else f"{message}\nhint: {hint}")
+
+
+def fail(message, hint=None):
+    raise CheckFailure(message, hint)
+
+
+def describe(value):
+    """A short description of what came back: type, shape and dtype for arrays."""
+    if isinstance(value, np.ndarray):
+        return f"array {value.shape} {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)}"
+    return type(value).__name__
+
+
+def require_array(value, name, hint=None):
+    """`value` must be a NumPy array; None gets a message about a missing `return`."""
+    if value is None:
+        fail(f"{name} is None: the function returned nothing (a missing `return`?)", hint)
+    if not isinstance(value, np.ndarray):
+        fail(f"{name} should be a NumPy array, got {describe(value)}", hint)
+    return value
+
+
+def unpack(result, count, what, hint=None):
+    """A function that must return a tuple of `count` items, e.g. (out, cache)."""
+    if result is None:
+        fail(f"{what} returned None: it must return a tuple of {count} (a missing `return`?)", hint)
+    if not isinstance(result, tuple) or len(result) != count:
+        fail(f"{what} must return a tuple of {count}, got {describe(result)}", hint)
+    return result
+
+
+def assert_shape(actual, expected, name, hint=None):
+    require_array(actual, name, hint)
+    expected = tuple(expected)
+    if actual.shape != expected:
+        if actual.ndim == 2 and actual.shape == expected[::-1] and expected[0] != expected[1]:
+            hint = hint or f"{name} looks transposed: rows are examples, (N, ...) first."
+        fail(f"{name} has shape {actual.shape}, expected {expected}", hint)
+
+
+def assert_dtype(actual, expected, name, hint=None):
+    require_array(actual, name, hint)
+    expected = np.dtype(expected)
+    if actual.dtype != expected:
+        fail(
+            f"{name} has dtype {actual.dtype}, expected {expected} (float32 in gives float32 "
+            "out, float64 in gives float64 out)",
+            hint,
+        )
+
+
+def default_tolerances(actual):
+    if isinstance(actual, np.ndarray) and actual.dtype == np.float32:
+        return 1e-4, 1e-6
+    return 1e-7, 1e-10
+
+
+def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mistakes=None):
+    """`actual` equals `expected` within tolerance, element by element.
+
+    mistakes: {hint: value that a known mistake produces}; when `actual` matches one of
+    them, that hint is shown instead of the generic one.
+    """
+    expected = np.asarray(expected)
+    scalar = expected.ndim == 0
+    if scalar:
+        if actual is None:
+            fail(f"{name} is None: the function returned nothing (a missing `return`?)", hint)
+        try:
+            actual = np.asarray(actual, dtype=float)
+        except (TypeError, ValueError):
+            fail(f"{name} should be a number, got {describe(actual)}", hint)
+        if actual.ndim != 0:
+            fail(f"{name} should be a single number, got an array of shape {actual.shape}", hint)
+    else:
+        assert_shape(actual, expected.shape, name, hint)
+    d_rtol, d_atol = default_tolerances(actual)
+    rtol = d_rtol if rtol is None else rtol
+    atol = d_atol if atol is None else atol
+    ok = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)
+    if np.all(ok):
+        return
+    for wrong_hint, wrong in (mistakes or {}).items():
+        wrong = np.asarray(wrong)
+        if wrong.shape == np.shape(actual) and np.allclose(actual, wrong, rtol=1e-5, atol=1e-7):
+            hint = wrong_hint
+            break
+    a = np.asarray(actual, dtype=float)
+    e = expected.astype(float)
+    bad = ~ok
+    if not np.all(np.isfinite(a)):
+        nonfinite = np.argwhere(~np.isfinite(a))
+        first = () if scalar else tuple(nonfinite[0])
+        fail(
+            f"{name}{_where(first)} is {a[first]}: {len(nonfinite)} of {a.size} element(s) "
+            "are NaN or inf",
+            hint,
+        )
+    excess = np.where(bad, np.abs(a - e) - (atol + rtol * np.abs(e)), -np.inf)
+    worst = np.unravel_index(np.argmax(excess), a.shape) if not scalar else ()
+    count = int(bad.sum())
+    where = _where(worst)
+    more = "" if count == 1 else f"  (worst of {count} mismatches)"
+    fail(f"{name}{where} is {a[worst]:.6g}, expected {e[worst]:.6g}{more}", hint)
+
+
+def _where(index):
+    """An element's index as the learner would type it: `[2, 0]`, or nothing for a scalar."""
+    return f"[{', '.join(str(int(i)) for i in index)}]" if len(index) else ""
+
+
+def assert_python_float(value, name, hint=None):
+    if not isinstance(value, float):
+        fail(f"{name} should be a Python float (use float(...)), got {describe(value)}", hint)
+
+
+def assert_raises_clear(call, *, mentions, hint=None, what="bad input"):
+    """`call()` must raise ValueError or TypeError whose message names one of `mentions`."""
+    mentions = (mentions,) if isinstance(mentions, str) else tuple(mentions)
+    try:
+        call()
+    except NotImplementedError:
+        raise
+    except (ValueError, TypeError) as error:
+        text = str(error)
+        if not any(m in text for m in mentions):
+            fail(
+                f"{what} raised {type(error).__name__}({text!r}), but the message does not "
+                f"name {' or '.join(repr(m) for m in mentions)}",
+                hint or "Say which argument is wrong and show its shape or value.",
+            )
+        return
+    except Exception as error:
+        fail(
+            f"{what} raised {type(error).__name__}: {error}; expected a ValueError or "
+            f"TypeError naming {' or '.join(repr(m) for m in mentions)}",
+            hint or "Check the argument yourself and raise ValueError with a clear message.",
+        )
+    fail(
+        f"{what} was accepted silently; expected a ValueError or TypeError naming "
+        f"{' or '.join(repr(m) for m in mentions)}",
+        hint,
+    )
+
+
+@contextlib.contextmanager
+def unchanged(hint=None, **arrays):
+    """The arrays given by name must be exactly the same after the block."""
+    before = {name: np.array(a, copy=True) for name, a in arrays.items()}
+    yield
+    for name, a in arrays.items():
+        if a.shape != before[name].shape or not np.array_equal(a, before[name], equal_nan=True):
+            fail(
+                f"{name} was modified in place: the caller's array changed",
+                hint or "Work on a copy (or build a new array): never write into your inputs.",
+            )
+
+
+@contextlib.contextmanager
+def strict_numerics(hint=None):
+    """Overflow, invalid operations, division by zero and RuntimeWarnings become failures."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                yield
+    except (FloatingPointError, RuntimeWarning) as error:
+        raise CheckFailure(f"numerical trouble: {error}", hint) from error
+
+
+def numeric_gradient(f, x, h=1e-5):
+    """Trusted central differences of the scalar f at x (float64), for checking gradients."""
+    x = np.array(x, dtype=np.float64, copy=True)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def rel_error(a, b):
+    """Elementwise |a - b| / max(1e-8, |a| + |b|)."""
+    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+
+
+def assert_gradient(analytic, numeric, name, *, tol=1e-7, hint=None, mistakes=None):
+    """An analytic gradient against a numerical one: relative error below `tol` everywhere."""
+    assert_shape(analytic, numeric.shape, name, hint)
+    err = rel_error(np.asarray(analytic, dtype=float), numeric)
+    if not np.all(np.isfinite(analytic)):
+        fail(f"{name} contains NaN or inf", hint)
+    if err.max() <= tol:
+        return
+    for wrong_hint, wrong in (mistakes or {}).items():
+        if np.shape(wrong) == numeric.shape and rel_error(analytic, np.asarray(wrong)).max() <= 1e-5:
+            hint = wrong_hint
+            break
+    worst = np.unravel_index(np.argmax(err), err.shape)
+    fail(
+        f"{name}{_where(worst)} is {analytic[worst]:.6g}, the numerical gradient is {numeric[worst]:.6g} "
+        f"(relative error {err[worst]:.1e}, allowed {tol:.0e}; "
+        f"{int((err > tol).sum())} of {err.size} elements off)",
+        hint,
+    )

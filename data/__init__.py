@@ -1,0 +1,83 @@
+"""MNIST, shipped with the kata so that everything works offline (provided code, not an exercise).
+
+The four files are the original distribution of the MNIST database of handwritten digits
+(Yann LeCun, Corinna Cortes and Christopher J. C. Burges), in its IDX format, gzipped:
+60,000 training and 10,000 test images of 28x28 pixels, each pixel a uint8 in 0..255.
+
+    from data import load_mnist
+    images, labels = load_mnist("train")   # uint8 (60000, 28, 28), uint8 (60000,)
+"""
+
+import gzip
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent
+
+# split -> (images file, labels file, number of examples)
+SPLITS = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60_000),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10_000),
+}
+
+SHA256 = {
+    "train-images-idx3-ubyte.gz": "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
+    "train-labels-idx1-ubyte.gz": "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
+    "t10k-images-idx3-ubyte.gz": "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
+    "t10k-labels-idx1-ubyte.gz": "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
+}
+
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+RESTORE = "restore it with:  git checkout -- data/{name}"
+
+
+class MnistFileError(RuntimeError):
+    """A data file is missing, corrupt or not in the IDX format."""
+
+
+def load_mnist(split):
+    """Load one split of MNIST.
+
+    Inputs:
+        split: "train" (60,000 examples) or "test" (10,000 examples).
+    Returns a tuple of:
+        images: uint8 array (N, 28, 28), pixel values 0..255.
+        labels: uint8 array (N,), digits 0..9.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
+    images_name, labels_name, n = SPLITS[split]
+    images = _parse_idx(_read_verified(images_name), IMAGES_MAGIC, images_name)
+    labels = _parse_idx(_read_verified(labels_name), LABELS_MAGIC, labels_name)
+    if images.shape != (n, 28, 28) or labels.shape != (n,):
+        raise MnistFileError(
+            f"{split} split has images {images.shape} and labels {labels.shape}, "
+            f"expected ({n}, 28, 28) and ({n},)"
+        )
+    return images, labels
+
+
+def _read_verified(name):
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise MnistFileError(f"missing data file {path}; " + RESTORE.format(name=name))
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SHA256[name]:
+        raise MnistFileError(
+            f"data file {path} is corrupt (sha256 {digest[:12]}..., expected "
+            f"{SHA256[name][:12]}...); " + RESTORE.format(name=name)
+        )
+    return gzip.decompress(raw)
+
+
+def _parse_idx(raw, magic, name):
+    """IDX: a big-endian int32 magic number, one int32 per dimension, then uint8 data."""
+    ndim = {IMAGES_MAGIC: 3, LABELS_MAGIC: 1}[magic]
+    header = np.frombuffer(raw, dtype=">i4", count=1 + ndim)
+    if header[0] != magic:
+        raise MnistFileError(f"{name}: magic number {header[0]}, expected {magic}")
+    shape = tuple(int(d) for d in header[1:])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + ndim)).reshape(shape).copy()

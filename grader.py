@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""The kata's grader: where you stand, and the first thing to fix.
+
+    python grader.py                     every stage of your exercises/, in order
+    python grader.py 3                   one stage, by number or name (activations)
+    python grader.py --all               details for every stage that does not pass
+    python grader.py --watch             re-run when you save a file (Ctrl-C to quit)
+    python grader.py hint 3              reveal the next tip for stage 3 (--reset to start over)
+    python grader.py --impl solutions    the reference; or --impl notebooks, --impl path/to/dir
+    python grader.py --json out.json     also write the results as JSON (--gradescope results.json)
+
+The pipeline, top to bottom: pick the stages, run each in a child process of its own
+(kata/grading.py, kata/runner.py, kata/child.py), collect one result model (kata/model.py),
+and render it for a terminal (kata/render.py) or a machine (kata/export.py).
+Exit status: 0 exactly when every stage that ran passed.
+"""
+
+import argparse
+import ast
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from kata import export, render
+from kata.grading import grade
+from kata.impl import ImplError, display_path, resolve
+from kata.model import PASSED
+from kata.stages import CHECKS_DIR, ROOT, STAGES, find_stage
+
+HINT_STATE = ROOT / ".kata" / "hints.json"
+EXIT_USAGE = 2
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hint"]:
+        return hint_command(argv[1:])
+    args = parse_args(argv)
+    try:
+        stages = [find_stage(args.stage)] if args.stage else list(STAGES)
+        resolve(args.impl)
+    except (ValueError, ImplError) as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.watch:
+        return watch(args, stages)
+    return run_once(args, stages)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python grader.py", description="Grade the kata's stages.",
+        epilog="Subcommand:  python grader.py hint STAGE [--reset]")
+    parser.add_argument("stage", nargs="?", help="one stage, by number (3) or name (activations)")
+    parser.add_argument("--impl", default="exercises",
+                        help="exercises (default), solutions, notebooks, or a directory of stage files")
+    parser.add_argument("--all", action="store_true",
+                        help="run every stage even past one that does not pass, and detail them all")
+    parser.add_argument("--verbose", action="store_true", help="show every failing check")
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
+    parser.add_argument("--watch", action="store_true", help="re-run when a file changes")
+    parser.add_argument("--seed", type=int, default=None, help="base seed of the checks' rngs")
+    parser.add_argument("--memory-mb", type=int, default=4096, help="memory cap per stage process")
+    colour = parser.add_mutually_exclusive_group()
+    colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
+    colour.add_argument("--no-color", dest="colour", action="store_const", const=False)
+    return parser.parse_args(argv)
+
+
+def run_once(args, stages, out=sys.stdout):
+    paint = render.Painter(render.use_colour(out, args.colour), render.can_encode(out))
+    out.write(render.header(display_path(resolve(args.impl)), paint) + "\n\n")
+    out.flush()
+
+    def on_stage(stage_result):
+        out.write(render.stage_row(stage_result, paint) + "\n")
+        out.flush()
+
+    def live(line):
+        out.write(paint(f"      {line}", "dim") + "\n")
+        out.flush()
+
+    result = grade(args.impl, stages, run_all=args.all, seed=args.seed,
+                   memory_mb=args.memory_mb, on_stage=on_stage, live=live)
+    if args.verbose:
+        render.SHOWN_FAILURES = 10_000
+    out.write(render.render(result, stream=out, colour=args.colour, show_all=args.all, rows=False))
+    out.flush()
+    if args.json:
+        export.write_json(result, args.json)
+    if args.gradescope:
+        export.write_gradescope(result, args.gradescope)
+    return 0 if all(s.status == PASSED for s in result.stages) else 1
+
+
+def watch(args, stages, poll_seconds=0.5):
+    """Re-run the stage being worked on whenever a file of the implementation changes."""
+    directory = resolve(args.impl)
+    current = stages
+    try:
+        while True:
+            if sys.stdout.isatty():
+                sys.stdout.write("\033[2J\033[H")
+            code = run_once(args, current)
+            print(f"\nwatching {display_path(directory)} for changes (Ctrl-C to quit)")
+            snapshot = fingerprint(directory)
+            while fingerprint(directory) == snapshot:
+                time.sleep(poll_seconds)
+            if code == 0 and len(current) == 1 and not args.stage:
+                current = list(STAGES)  # that stage passes now: look at the whole picture again
+    except KeyboardInterrupt:
+        print("\nstopped watching")
+        return 0
+
+
+def fingerprint(directory):
+    """Content hashes of the implementation's files: editors that save by rename are seen."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(directory).rglob("*")):
+        if path.suffix in (".py", ".ipynb") and "__pycache__" not in path.parts:
+            try:
+                digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+            except OSError:
+                pass
+    return digest.hexdigest()
+
+
+def stage_tips(stage):
+    """The stage's TIPS list, read from its check file without importing it."""
+    tree = ast.parse((CHECKS_DIR / stage.parts[0].check_file).read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "TIPS" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+def hint_command(argv):
+    parser = argparse.ArgumentParser(prog="python grader.py hint",
+                                     description="Reveal a stage's tips one at a time.")
+    parser.add_argument("stage")
+    parser.add_argument("--reset", action="store_true", help="hide the stage's tips again")
+    args = parser.parse_args(argv)
+    try:
+        stage = find_stage(args.stage)
+    except ValueError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    tips = stage_tips(stage)
+    state = read_hint_state()
+    key = str(stage.number)
+    if args.reset:
+        state.pop(key, None)
+        write_hint_state(state)
+        print(f"stage {stage.number} tips hidden again")
+        return 0
+    shown = min(state.get(key, 0) + 1, len(tips))
+    state[key] = shown
+    write_hint_state(state)
+    print(f"stage {stage.number} {stage.name}: tip {shown} of {len(tips)}")
+    for number, tip in enumerate(tips[:shown], start=1):
+        print(f"  {number}. {tip}")
+    if shown < len(tips):
+        print(f"\n(run it again for the next one; --reset hides them)")
+    return 0
+
+
+def read_hint_state():
+    try:
+        return json.loads(HINT_STATE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_hint_state(state):
+    export.write_atomic(HINT_STATE, json.dumps(state, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

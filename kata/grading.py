@@ -1,0 +1,216 @@
+"""Grade an implementation: run each selected stage in isolation and collect one RunResult.
+
+A stage runs when every stage it builds on passes (or always, with run_all or when it is
+the one stage asked for). A stage that cannot run yet is "not started" when its file is
+still the untouched stub (read, never imported), and "locked" otherwise.
+"""
+
+import ast
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from kata import manifest
+from kata.impl import ImplError, display_path, resolve
+from kata.model import (ERROR, FAILING, LOCKED, NOT_STARTED, PASSED, TIMED_OUT, Check, Message,
+                        RunResult, StageResult)
+from kata.runner import DEFAULT_MEMORY_MB, run_part
+from kata.stages import STAGES, all_needs
+
+
+def grade(impl_spec="exercises", stages=STAGES, *, run_all=False, seed=None,
+          memory_mb=DEFAULT_MEMORY_MB, on_stage=None, live=None):
+    """Grade `stages` of the implementation named by `impl_spec`.
+
+    on_stage(StageResult) is called as each stage finishes; live(line) gets the lines the
+    MNIST gate prints while it trains.
+    """
+    started = time.monotonic()
+    impl_dir = resolve(impl_spec)
+    with Workspace(impl_spec, impl_dir) as workspace:
+        single = len(stages) == 1
+        results = {}
+        for stage in stages:
+            result = grade_stage(stage, workspace, results, run_all=run_all or single,
+                                 seed=seed, memory_mb=memory_mb, live=live)
+            results[stage.number] = result
+            if on_stage:
+                on_stage(result)
+    return RunResult(impl=str(impl_spec), impl_dir=display_path(impl_dir),
+                     stages=list(results.values()), seconds=time.monotonic() - started,
+                     tampered=manifest.tampered(), total_stages=len(STAGES))
+
+
+class Workspace:
+    """The directory the children import, and how to show a location in it to the learner.
+
+    Notebooks are first turned into module files (by reading their JSON, not running them).
+    """
+
+    def __init__(self, impl_spec, impl_dir):
+        self.spec, self.source_dir, self.dir, self.source_map, self._tmp = impl_spec, impl_dir, impl_dir, None, None
+
+    def __enter__(self):
+        if self.spec == "notebooks":
+            from kata import notebooks
+
+            self._tmp = tempfile.mkdtemp(prefix="kata-notebooks-")
+            self.source_map = notebooks.materialize(self.source_dir, self._tmp)
+            self.dir = Path(self._tmp).resolve()
+        return self
+
+    def __exit__(self, *exc):
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def module_label(self, stage):
+        if self.source_map is not None:
+            from kata import notebooks
+
+            return display_path(notebooks.stage_notebook(stage, self.source_dir))
+        return display_path(self.source_dir / stage.module_file)
+
+    def where(self, location):
+        """{"file", "line"} from a child -> "exercises/activations.py:88"."""
+        if not location or not location.get("file"):
+            return None
+        if self.source_map is not None:
+            mapped = self.source_map.locate(location["file"], location["line"])
+            if mapped:
+                return mapped
+        return f"{display_path(location['file'])}:{location['line']}"
+
+
+def grade_stage(stage, workspace, earlier, *, run_all, seed, memory_mb, live):
+    result = StageResult(stage.number, stage.name, stage.title, workspace.module_label(stage),
+                         status=NOT_STARTED, time_limit=stage.parts[0].time_limit)
+    module_path = workspace.dir / stage.module_file
+    if not module_path.is_file():
+        result.status = ERROR
+        result.error = Message(f"missing file: {result.module_file}",
+                               "copy it from a fresh exercises/ folder", kind="error")
+        return result
+    waiting = [n for n in all_needs(stage) if n in earlier and earlier[n].status != PASSED]
+    if waiting and not run_all:
+        return probe_without_running(result, module_path, stage, waiting, workspace)
+
+    for part in stage.parts:
+        if part.slow and result.status != PASSED:
+            break
+        run = run_part(stage, part, workspace.dir, seed=seed, memory_mb=memory_mb,
+                       live=live if part.slow else None)
+        result.seconds += run.seconds
+        result.output = (result.output + run.output)[-20_000:]
+        result.output_bytes += run.output_bytes
+        merge_part(result, part, run, workspace)
+        if result.status in (ERROR, TIMED_OUT):
+            break
+    return result
+
+
+def merge_part(result, part, run, workspace):
+    """Fold one child's outcome into the stage's result."""
+    if run.timed_out:
+        result.status = TIMED_OUT
+        where = hang_location(run.hang_trace, workspace)
+        result.error = Message(
+            f"the checks did not finish within {part.time_limit:.0f} s"
+            + ("; this is where your code was when it was stopped:" if where else ""),
+            "look for a loop whose condition never changes, or work that grows far too fast",
+            where, kind="error")
+        return
+    if run.results is None:
+        code = run.returncode
+        result.status = ERROR
+        result.error = Message(
+            f"the checks' process ended without a result (exit code {code}): did your code "
+            "call os._exit(), or run out of memory?", None, kind="error")
+        return
+    if run.results.get("error"):
+        raw = run.results["error"]
+        result.status = ERROR
+        result.error = Message(raw["text"], raw.get("hint"), workspace.where(raw.get("location")),
+                               kind=raw.get("kind", "error"))
+        return
+    for raw in run.results["checks"]:
+        messages = [Message(m["text"], m.get("hint"), workspace.where(m.get("location")),
+                            m.get("kind", "failed")) for m in raw["messages"]]
+        result.checks.append(Check(raw["id"], raw["title"], raw["status"], messages))
+        props = raw.get("properties") or {}
+        if "gate_accuracy" in props:
+            result.gate = {"accuracy": props["gate_accuracy"],
+                           "seconds": props.get("gate_seconds"), "time_limit": part.time_limit}
+    counted = [c for c in result.checks if c.status != "skipped"]
+    if all(c.status == "passed" for c in counted):
+        result.status = PASSED
+    elif all(c.status == "not_started" for c in counted):
+        result.status = NOT_STARTED
+    else:
+        result.status = FAILING
+    if result.status == NOT_STARTED or result.status == FAILING:
+        stubs = [m.location for c in counted for m in c.messages
+                 if m.kind == "not_started" and m.location]
+        result.first_stub = stubs[0] if stubs else None
+
+
+HANG_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def hang_location(trace, workspace):
+    """The innermost line of the learner's code in a faulthandler dump, if any."""
+    for match in HANG_FRAME.finditer(trace):  # faulthandler lists the innermost frame first
+        path = Path(match["file"])
+        if path.is_relative_to(workspace.dir):
+            return workspace.where({"file": str(path), "line": int(match["line"])})
+    return None
+
+
+def probe_without_running(result, module_path, stage, waiting, workspace):
+    """A stage that cannot run yet: untouched stub -> not started, else locked."""
+    try:
+        untouched, first = stub_is_untouched(module_path, manifest.load()["stubs"].get(str(stage.number), []))
+    except SyntaxError as error:
+        result.status = ERROR
+        result.error = Message(f"SyntaxError: {error.msg}", None,
+                               workspace.where({"file": str(module_path), "line": error.lineno}),
+                               kind="error")
+        return result
+    result.waiting_for = waiting
+    if untouched:
+        result.status = NOT_STARTED
+        result.first_stub = workspace.where({"file": str(module_path), "line": first}) if first else None
+    else:
+        result.status = LOCKED
+    return result
+
+
+def stub_is_untouched(path, qualnames):
+    """(True, line of the first stub) when every function the learner writes is still a stub."""
+    tree = ast.parse(Path(path).read_text(), str(path))
+    bodies = {}
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bodies[prefix + child.name] = child.body
+            if isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+
+    visit(tree, "")
+    first = None
+    for name in qualnames:
+        body = bodies.get(name)
+        if body is None:
+            return False, None
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        if not (len(body) == 1 and isinstance(body[0], ast.Raise)
+                and "NotImplementedError" in ast.unparse(body[0])):
+            return False, None
+        first = body[0].lineno if first is None else min(first, body[0].lineno)
+    return bool(qualnames), first
+
+
+__all__ = ["grade", "ImplError", "FAILING", "LOCKED"]

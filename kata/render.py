@@ -1,0 +1,208 @@
+"""Render a RunResult for a person at a terminal: one row per stage, a progress bar, and the
+first stage that does not pass, in detail, with the learner's file and line and a hint."""
+
+import os
+import sys
+
+from kata.model import ERROR, FAILING, LOCKED, NOT_STARTED, PASSED, TIMED_OUT
+from kata.stages import BY_NUMBER
+
+SHOWN_FAILURES = 4
+SHOWN_OUTPUT_LINES = 12
+
+COLOURS = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
+STATUS_STYLE = {
+    PASSED: ("✓", "+", "green"),
+    FAILING: ("✗", "x", "red"),
+    ERROR: ("✗", "x", "red"),
+    TIMED_OUT: ("⏱", "!", "red"),
+    NOT_STARTED: ("·", ".", "yellow"),
+    LOCKED: ("…", "-", "dim"),
+}
+
+
+def use_colour(stream, choice=None):
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def can_encode(stream, text="✓✗█░⏱…"):
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
+
+
+class Painter:
+    def __init__(self, colour, unicode):
+        self.colour, self.unicode = colour, unicode
+
+    def __call__(self, text, style):
+        if not self.colour or not style:
+            return text
+        return f"\033[{COLOURS[style]}m{text}\033[0m"
+
+    def symbol(self, status):
+        fancy, plain, style = STATUS_STYLE[status]
+        return self(fancy if self.unicode else plain, style)
+
+
+def status_text(stage):
+    if stage.status == FAILING:
+        return f"failing ({stage.passed_checks} of {stage.counted_checks} checks pass)"
+    if stage.status == LOCKED and stage.waiting_for:
+        return f"locked (needs stage {', '.join(map(str, stage.waiting_for))})"
+    if stage.status == PASSED:
+        return f"passed ({stage.counted_checks} checks)"
+    return stage.status
+
+
+def stage_row(stage, paint):
+    timing = f"{stage.seconds:5.1f} s of {stage.time_limit:.0f} s" if stage.seconds else ""
+    text = status_text(stage)
+    row = (f"  {paint.symbol(stage.status)} stage {stage.number}  {stage.name:<12} "
+           f"{paint(f'{text:<36}', STATUS_STYLE[stage.status][2])} {paint(timing, 'dim')}")
+    if stage.gate:
+        g = stage.gate
+        row += "\n" + paint(f"      MNIST gate: test accuracy {100 * g['accuracy']:.2f}% "
+                            f"(needs 97.00%) in {g['seconds']:.0f} s of {g['time_limit']:.0f} s",
+                            "green" if g["accuracy"] >= 0.97 else "red")
+    return row
+
+
+def progress_bar(done, total, paint, width=24):
+    filled = round(width * done / total) if total else 0
+    full, empty = ("█", "░") if paint.unicode else ("#", "-")
+    return f"  [{paint(full * filled, 'green')}{empty * (width - filled)}] {done}/{total} stages passed"
+
+
+def header(result_or_impl, paint):
+    impl = result_or_impl
+    return paint(f"NumPy neural-network kata · grading {impl}", "bold")
+
+
+def render(result, *, stream=None, colour=None, show_all=False, rows=True, command="python grader.py"):
+    """The whole view as text. rows=False when the rows were already streamed."""
+    stream = stream or sys.stdout
+    paint = Painter(use_colour(stream, colour), can_encode(stream))
+    lines = []
+    if rows:
+        lines.append(header(result.impl_dir, paint))
+        lines.append("")
+        lines.extend(stage_row(s, paint) for s in result.stages)
+    lines.append("")
+    passed = sum(s.status == PASSED for s in result.stages)
+    lines.append(progress_bar(passed, result.total_stages, paint))
+    if result.tampered:
+        lines.append("")
+        lines.append(paint("  ! results are not comparable: these files differ from the shipped "
+                           "kata:", "yellow"))
+        lines.extend(f"      {t}" for t in result.tampered[:8])
+        lines.append("    restore them with:  git checkout -- checks data")
+    focus = [s for s in result.stages if s.status != PASSED]
+    if not show_all:
+        focus = focus[:1]
+    for stage in focus:
+        lines.append("")
+        lines.extend(stage_detail(stage, paint, result, command))
+    if not focus and result.stages:
+        lines.append("")
+        lines.append(paint("  Every stage you ran passes.", "green")
+                     + (" Your network reads handwritten digits." if any(
+                         s.gate for s in result.stages) else ""))
+    return "\n".join(lines) + "\n"
+
+
+def impl_flag(result):
+    return "" if result.impl in ("exercises", "None") else f" --impl {result.impl}"
+
+
+def stage_detail(stage, paint, result, command):
+    title = paint(f"stage {stage.number}  {stage.name}", "bold") + f"   {status_text(stage)}"
+    out = [title]
+    rerun = f"{command} {stage.number}{impl_flag(result)}"
+    if stage.status in (ERROR, TIMED_OUT) and stage.error:
+        out.extend(message_lines(stage.error, paint, indent="  "))
+        out.extend(output_lines(stage, paint))
+        out.append("")
+        out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
+        return out
+    if stage.status == NOT_STARTED:
+        where = stage.first_stub or stage.module_file
+        out.append(f"  The functions of {stage.module_file} still raise NotImplementedError.")
+        out.append(f"  Read its docstrings, then write your code at {paint(where, 'cyan')}.")
+        if stage.waiting_for:
+            waiting = ", ".join(f"{n} ({BY_NUMBER[n].name})" for n in stage.waiting_for)
+            out.append(f"  It builds on stage {waiting}: finish that first.")
+        out.append("")
+        out.append(f"  next: run  {paint(rerun, 'cyan')}   (stuck? {command} hint {stage.number})")
+        return out
+    if stage.status == LOCKED:
+        waiting = ", ".join(f"{n} ({BY_NUMBER[n].name})" for n in stage.waiting_for)
+        out.append(f"  It builds on stage {waiting}, which does not pass yet: finish that first.")
+        return out
+    failed = [c for c in stage.checks if c.status == "failed"]
+    needs = [c for c in stage.checks if c.status == "needs"]
+    unwritten = [c for c in stage.checks if c.status == "not_started"]
+    for check in failed[:SHOWN_FAILURES]:
+        out.append("")
+        out.append(f"  {paint.symbol(FAILING)} {check.title}")
+        for message in dedupe(check.messages)[:3]:
+            out.extend(message_lines(message, paint, indent="      "))
+    if len(failed) > SHOWN_FAILURES:
+        out.append("")
+        out.append(f"  ... and {len(failed) - SHOWN_FAILURES} more failing checks "
+                   f"(all of them: {command} {stage.number}{impl_flag(result)} --verbose)")
+    if needs:
+        earlier = sorted({m.text for c in needs for m in c.messages if m.kind == "needs"})
+        out.append("")
+        out.append(f"  {len(needs)} check(s) wait for earlier stages: " + "; ".join(earlier[:3]))
+    if unwritten:
+        names = sorted({m.text.removesuffix(" is not written yet") for c in unwritten
+                        for m in c.messages if m.kind == "not_started"})
+        out.append("")
+        out.append(f"  not written yet ({len(unwritten)} checks): {', '.join(names)}")
+    out.extend(output_lines(stage, paint))
+    out.append("")
+    out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
+    return out
+
+
+def dedupe(messages):
+    seen, unique = set(), []
+    for m in messages:
+        if (m.text, m.location) not in seen:
+            seen.add((m.text, m.location))
+            unique.append(m)
+    return unique
+
+
+def message_lines(message, paint, indent):
+    lines = [f"{indent}{line}" for line in message.text.splitlines()]
+    if message.hint:
+        hint_lines = message.hint.splitlines()
+        lines.append(f"{indent}{paint('hint:', 'yellow')} {hint_lines[0]}")
+        lines.extend(f"{indent}      {h}" for h in hint_lines[1:])
+    if message.location:
+        lines.append(f"{indent}{paint('at ' + message.location, 'cyan')}")
+    return lines
+
+
+def output_lines(stage, paint):
+    text = stage.output.strip("\n")
+    if not text.strip():
+        return []
+    lines = text.splitlines()
+    shown = lines[-SHOWN_OUTPUT_LINES:]
+    note = (f"last {len(shown)} of {len(lines)} lines" if len(lines) > len(shown)
+            else f"{len(lines)} line{'s' * (len(lines) != 1)}")
+    if stage.output_bytes > len(stage.output.encode()):
+        note += f", {stage.output_bytes:,} bytes printed in all"
+    out = ["", f"  what your code printed ({note}):"]
+    out.extend(paint(f"    | {line[:160]}", "dim") for line in shown)
+    return out

@@ -1,0 +1,139 @@
+"""Run one part of a stage's checks in a child process, under limits enforced from outside.
+
+The child gets its own process group, so that on time-out the whole group (the learner's
+code and anything it started) is killed at once. Memory is capped with RLIMIT_AS, and what
+the child prints is read as it comes: the first and last few kilobytes are kept, the rest
+only counted, so a learner's print in a loop can neither flood the terminal nor the disk.
+"""
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kata.stages import ROOT
+
+HEAD_BYTES = 16_000
+TAIL_BYTES = 4_000
+DEFAULT_MEMORY_MB = 4096
+
+
+@dataclass
+class PartRun:
+    results: dict | None  # what the child wrote, or None if it never got that far
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+    output: str  # what the child printed, trimmed
+    output_bytes: int  # how much it printed in all
+    hang_trace: str = ""  # on time-out: where every thread was just before the kill
+
+
+class OutputTrap:
+    """Reads a pipe to the end, keeping the head and the tail, passing some lines on live."""
+
+    def __init__(self, pipe, live=None, live_prefix=b"gate:"):
+        self.head, self.tail, self.total = bytearray(), bytearray(), 0
+        self._pipe, self._live, self._prefix, self._line = pipe, live, live_prefix, bytearray()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        read = getattr(self._pipe, "read1", self._pipe.read)
+        while chunk := read(65536):
+            self.total += len(chunk)
+            room = max(0, HEAD_BYTES - len(self.head))
+            self.head += chunk[:room]
+            self.tail = (self.tail + chunk[room:])[-TAIL_BYTES:]
+            if self._live is not None:
+                self._pass_live(chunk)
+
+    def _pass_live(self, chunk):
+        *lines, rest = (self._line + chunk).split(b"\n")
+        self._line = bytearray(rest[-4096:])
+        for line in lines:
+            if line.startswith(self._prefix):
+                self._live(line.decode("utf-8", "replace"))
+
+    def text(self):
+        head = self.head.decode("utf-8", "replace")
+        if self.total <= HEAD_BYTES:
+            return head
+        skipped = self.total - len(self.head) - len(self.tail)
+        middle = f"\n... ({skipped:,} more bytes not shown) ...\n" if skipped > 0 else ""
+        return head + middle + self.tail.decode("utf-8", "replace")
+
+
+def _limits(memory_mb):
+    def apply():
+        if memory_mb:
+            cap = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def run_part(stage, part, impl_dir, *, time_limit=None, memory_mb=DEFAULT_MEMORY_MB, seed=None,
+             live=None):
+    """Run `part` of `stage` against the implementation in `impl_dir`; never raises for
+    anything the learner's code does."""
+    time_limit = part.time_limit if time_limit is None else time_limit
+    with tempfile.TemporaryDirectory(prefix="kata-") as scratch:
+        results_path = Path(scratch) / "results.json"
+        command = [sys.executable, "-m", "kata.child", "--stage", str(stage.number),
+                   "--part", part.check_file, "--impl", str(impl_dir),
+                   "--results", str(results_path)]
+        if seed is not None:
+            command += ["--seed", str(seed)]
+        if time_limit > 2:
+            command += ["--hang-after", str(time_limit - 1)]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
+                   MPLBACKEND="Agg")
+        env.pop("KATA_IMPL", None)
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_limits(memory_mb),
+        )
+        trap = OutputTrap(process.stdout, live)
+        timed_out = False
+        try:
+            process.wait(timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_group(process)
+        process.wait()
+        trap.thread.join(timeout=2)
+        seconds = time.monotonic() - started
+        hang_trace = _read_text(Path(f"{results_path}.hang")) if timed_out else ""
+        results = None
+        if not timed_out and results_path.exists():
+            try:
+                results = json.loads(results_path.read_text())
+            except (OSError, ValueError):
+                results = None
+    return PartRun(results, process.returncode, timed_out, seconds, trap.text(), trap.total,
+                   hang_trace)
+
+
+def _read_text(path):
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _kill_group(process):
+    """Kill the child's whole process group (it may have left children behind)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

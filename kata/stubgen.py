@@ -1,0 +1,172 @@
+"""Generate the learner's stubs from the reference solutions: the one source of both.
+
+In `solutions/`, the code a learner writes sits between two marker lines (nbgrader's
+convention):
+
+        ### BEGIN SOLUTION
+        out = np.maximum(x, 0)
+        return out, x
+        ### END SOLUTION
+
+and generation replaces each such region with
+
+        # YOUR CODE HERE
+        raise NotImplementedError("stage 3: relu_forward")
+
+keeping its indentation, and everything else (docstrings, signatures, provided helpers)
+as it is. Files without markers are copied unchanged.
+
+    python -m kata.stubgen            # rewrite exercises/ from solutions/
+    python -m kata.stubgen --check    # report drift, change nothing (exit 1 on drift)
+"""
+
+import argparse
+import ast
+import difflib
+import sys
+from pathlib import Path
+
+from kata.stages import BY_MODULE, ROOT
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+STUB_COMMENT = "# YOUR CODE HERE"
+
+
+class MarkerError(ValueError):
+    """Markers that do not pair up, nest, or sit outside a function."""
+
+
+def _enclosing_functions(tree):
+    """[(first line, last line, qualified name)] of every function, methods as Class.name."""
+    spans = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                spans.append((child.lineno, child.end_lineno, prefix + child.name))
+                visit(child, prefix + child.name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+
+    visit(tree, "")
+    return spans
+
+
+def marked_regions(source, filename):
+    """[(begin line, end line)] (1-based) of the marked regions; MarkerError if malformed."""
+    regions, begin = [], None
+    for number, line in enumerate(source.splitlines(), start=1):
+        text = line.strip()
+        if text == BEGIN:
+            if begin is not None:
+                raise MarkerError(f"{filename}:{number}: {BEGIN} inside the region opened "
+                                  f"at line {begin} (markers do not nest)")
+            begin = number
+        elif text == END:
+            if begin is None:
+                raise MarkerError(f"{filename}:{number}: {END} without a {BEGIN} before it")
+            regions.append((begin, number))
+            begin = None
+    if begin is not None:
+        raise MarkerError(f"{filename}:{begin}: {BEGIN} is never closed by {END}")
+    return regions
+
+
+def generate_stub(source, filename, stage_number):
+    """The learner's version of one solution module's source."""
+    regions = marked_regions(source, filename)
+    if not regions:
+        return source
+    if stage_number is None:
+        raise MarkerError(f"{filename}: has markers but is not a stage module in kata/stages.py")
+    spans = _enclosing_functions(ast.parse(source, filename))
+    lines = source.splitlines(keepends=True)
+    out, cursor = [], 0
+    for begin, end in regions:
+        inside = [s for s in spans if s[0] < begin <= s[1]]
+        if not inside:
+            raise MarkerError(f"{filename}:{begin}: marked region outside any function")
+        qualname = max(inside, key=lambda s: s[0])[2]
+        indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
+        out.extend(lines[cursor : begin - 1])
+        out.append(f"{indent}{STUB_COMMENT}\n")
+        out.append(f'{indent}raise NotImplementedError("stage {stage_number}: {qualname}")\n')
+        cursor = end
+    out.extend(lines[cursor:])
+    stub = "".join(out)
+    ast.parse(stub, filename)  # a stub that does not parse is a bug in the markers
+    return stub
+
+
+def generate_all(solutions_dir=ROOT / "solutions"):
+    """{file name: stub source} for every module of the solutions."""
+    result = {}
+    for path in sorted(Path(solutions_dir).glob("*.py")):
+        stage = BY_MODULE.get(path.name)
+        result[path.name] = generate_stub(
+            path.read_text(), str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+            stage.number if stage else None,
+        )
+    return result
+
+
+def drift(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"):
+    """Human-readable differences between exercises/ and what generation would write."""
+    expected = generate_all(solutions_dir)
+    present = {p.name for p in Path(exercises_dir).glob("*.py")}
+    problems = []
+    for name in sorted(present - set(expected)):
+        problems.append(f"exercises/{name} has no counterpart in solutions/")
+    for name, text in expected.items():
+        path = Path(exercises_dir) / name
+        if not path.exists():
+            problems.append(f"exercises/{name} is missing")
+            continue
+        actual = path.read_text()
+        if actual != text:
+            diff = difflib.unified_diff(
+                actual.splitlines(), text.splitlines(),
+                f"exercises/{name} (committed)", f"exercises/{name} (generated)", lineterm="", n=1,
+            )
+            problems.append("\n".join(list(diff)[:40]))
+    return problems
+
+
+def write_all(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"):
+    exercises_dir = Path(exercises_dir)
+    exercises_dir.mkdir(parents=True, exist_ok=True)
+    expected = generate_all(solutions_dir)
+    for path in exercises_dir.glob("*.py"):
+        if path.name not in expected:
+            path.unlink()
+    for name, text in expected.items():
+        (exercises_dir / name).write_text(text)
+    return sorted(expected)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m kata.stubgen", description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="report drift, write nothing")
+    parser.add_argument("--out", default=str(ROOT / "exercises"), help="where to write the stubs")
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            problems = drift(args.out)
+            for problem in problems:
+                print(problem)
+            if problems:
+                print("\nexercises/ has drifted from solutions/: run  python -m kata.stubgen")
+                return 1
+            print("exercises/ matches what solutions/ generates")
+            return 0
+        names = write_all(args.out)
+        print(f"wrote {len(names)} files to {args.out}")
+        return 0
+    except (MarkerError, SyntaxError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

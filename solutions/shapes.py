@@ -1,0 +1,162 @@
+"""Stage 1 — shapes and data.
+
+Before any learning happens, data must reach the network in the right shape. Everything
+in this kata works on a *batch*: a 2-D array `(N, D)`, one example per row, even when
+there is only one example. In this stage you build the small tools that put data into that
+form, turn labels into one-hot rows, draw the initial weights, and measure accuracy.
+
+Most bugs in a from-scratch network are shape bugs that NumPy's broadcasting lets through
+quietly. The habit to build here: know the shape of every array, and make the wrong one
+fail loudly.
+"""
+
+import numpy as np
+
+from .validate import label_indices, require_array, require_float, require_ndim
+
+
+def as_batch(x):
+    """Make a batch out of one example or pass a batch through.
+
+    A single example of D features is a 1-D array `(D,)`; the rest of the kata expects
+    `(N, D)`. `x.T` does nothing to a 1-D array, so a single example left as `(D,)` breaks
+    the backward pass much later, far from the cause.
+
+    Inputs:
+        x: array (D,) or (N, D).
+    Returns:
+        array (1, D) for a 1-D input, the same (N, D) array for a 2-D input.
+    Raises:
+        ValueError naming `x` and its shape for any other number of dimensions.
+    """
+    ### BEGIN SOLUTION
+    require_array(x, "x")
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    if x.ndim == 2:
+        return x
+    raise ValueError(f"x must be 1-D (D,) or 2-D (N, D), got shape {x.shape}")
+    ### END SOLUTION
+
+
+def flatten_images(images):
+    """Turn uint8 images into rows of float32 features scaled to [0, 1].
+
+    Each 28x28 MNIST image becomes one row of 784 features, and pixel values 0..255 are
+    divided by 255. Unscaled inputs (0..255) give huge activations, and the network gets
+    stuck predicting a single class at about 10% accuracy.
+
+    Inputs:
+        images: uint8 array (N, H, W), or a single image (H, W).
+    Returns:
+        float32 array (N, H*W) with values in [0, 1]; (1, H*W) for a single image.
+    Raises:
+        TypeError if images are not uint8; ValueError for any other rank.
+
+    Traps:
+        - convert before you scale: `images /= 255` on a uint8 array fails (a float result
+          cannot be stored in place in uint8), and it would modify the caller's array;
+        - `astype(np.float32)` first, then divide, keeps the result float32.
+    """
+    ### BEGIN SOLUTION
+    require_array(images, "images")
+    if images.dtype != np.uint8:
+        raise TypeError(f"images must be uint8 (pixels 0..255), got dtype {images.dtype}")
+    if images.ndim == 2:
+        images = images[np.newaxis]
+    if images.ndim != 3:
+        raise ValueError(f"images must be (N, H, W) or (H, W), got shape {images.shape}")
+    n = images.shape[0]
+    return images.reshape(n, -1).astype(np.float32) / np.float32(255)
+    ### END SOLUTION
+
+
+def one_hot(labels, num_classes):
+    """One-hot encode class labels.
+
+    Row i is all zeros except a 1 in column labels[i]. The result is `(N, C)`, never
+    `(C, N)`: a transposed one-hot survives unnoticed whenever N happens to equal C.
+
+    Inputs:
+        labels: integer class indices (N,) in [0, num_classes), or an already one-hot
+                array (N, C), which comes back as a new (N, C) array.
+        num_classes: C, a positive int.
+    Returns:
+        float64 array (N, C).
+    Raises:
+        ValueError naming `labels` for values outside [0, C) or a wrong shape.
+
+    Hint: `validate.label_indices` turns either form into indices and checks them.
+    """
+    ### BEGIN SOLUTION
+    if not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    require_array(labels, "labels")
+    indices = label_indices(labels, labels.shape[0], int(num_classes))
+    out = np.zeros((indices.shape[0], int(num_classes)))
+    out[np.arange(indices.shape[0]), indices] = 1.0
+    return out
+    ### END SOLUTION
+
+
+def init_weights(n_in, n_out, rng, scheme="he"):
+    """Draw the initial weights and biases of one affine layer.
+
+    Weights start random so that the units of a layer differ: with all-zero weights every
+    unit computes the same thing and receives the same gradient, forever. Their scale
+    matters too: it keeps the signal's variance roughly constant from layer to layer.
+
+        "he":     w ~ Normal(0, std = sqrt(2 / n_in))            (for ReLU layers)
+        "xavier": w ~ Normal(0, std = sqrt(2 / (n_in + n_out)))  (for tanh/sigmoid layers)
+        b = 0     (random negative biases can switch ReLU units off from the start)
+
+    Inputs:
+        n_in, n_out: positive ints, the layer's fan-in and fan-out.
+        rng: a numpy.random.Generator; draw from it and nothing else.
+        scheme: "he" or "xavier".
+    Returns a tuple of:
+        w: float64 array (n_in, n_out).
+        b: float64 array (n_out,) of zeros.
+    Raises:
+        ValueError for a non-positive size or an unknown scheme; TypeError if rng is not
+        a Generator.
+    """
+    ### BEGIN SOLUTION
+    for name, size in (("n_in", n_in), ("n_out", n_out)):
+        if not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(f"{name} must be a positive int, got {size!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if scheme == "he":
+        std = np.sqrt(2.0 / n_in)
+    elif scheme == "xavier":
+        std = np.sqrt(2.0 / (n_in + n_out))
+    else:
+        raise ValueError(f"scheme must be 'he' or 'xavier', got {scheme!r}")
+    return rng.normal(0.0, std, size=(n_in, n_out)), np.zeros(n_out)
+    ### END SOLUTION
+
+
+def accuracy(scores, labels):
+    """The fraction of examples whose highest score is the correct class.
+
+    Inputs:
+        scores: float array (N, C) of logits or probabilities.
+        labels: class indices (N,) or one-hot (N, C).
+    Returns:
+        a Python float in [0, 1].
+
+    Traps:
+        - with one-hot labels, take argmax on both sides; comparing a (N,) prediction with
+          a (N, C) target broadcasts into an (N, C) array of nonsense;
+        - count correct predictions; do not average accuracies of batches of different sizes.
+    """
+    ### BEGIN SOLUTION
+    require_float(scores, "scores")
+    require_ndim(scores, "scores", 2, "(N, C)")
+    n, c = scores.shape
+    if n == 0:
+        raise ValueError("scores has no rows: accuracy of an empty batch is undefined")
+    correct = scores.argmax(axis=1) == label_indices(labels, n, c)
+    return float(correct.sum()) / n
+    ### END SOLUTION
