@@ -16,20 +16,21 @@ Exit status: 0 exactly when every stage that ran passed.
 """
 
 import argparse
-import ast
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from kata import export, render
 from kata.grading import grade
+from kata.hints import stage_tips
 from kata.impl import ImplError, display_path, resolve
 from kata.model import PASSED
-from kata.stages import CHECKS_DIR, ROOT, STAGES, find_stage
+from kata.stages import ROOT, STAGES, find_stage
 
-HINT_STATE = ROOT / ".kata" / "hints.json"
+HINT_STATE = Path(os.environ.get("KATA_HINT_STATE", ROOT / ".kata" / "hints.json"))
 EXIT_USAGE = 2
 
 
@@ -63,6 +64,8 @@ def parse_args(argv):
     parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     parser.add_argument("--watch", action="store_true", help="re-run when a file changes")
     parser.add_argument("--seed", type=int, default=None, help="base seed of the checks' rngs")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="time limit of each stage's fast checks (default: the manifest's)")
     parser.add_argument("--memory-mb", type=int, default=4096, help="memory cap per stage process")
     colour = parser.add_mutually_exclusive_group()
     colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
@@ -84,7 +87,7 @@ def run_once(args, stages, out=sys.stdout):
         out.flush()
 
     result = grade(args.impl, stages, run_all=args.all, seed=args.seed,
-                   memory_mb=args.memory_mb, on_stage=on_stage, live=live)
+                   memory_mb=args.memory_mb, time_limit=args.time_limit, on_stage=on_stage, live=live)
     if args.verbose:
         render.SHOWN_FAILURES = 10_000
     out.write(render.render(result, stream=out, colour=args.colour, show_all=args.all, rows=False))
@@ -126,15 +129,6 @@ def fingerprint(directory):
             except OSError:
                 pass
     return digest.hexdigest()
-
-
-def stage_tips(stage):
-    """The stage's TIPS list, read from its check file without importing it."""
-    tree = ast.parse((CHECKS_DIR / stage.parts[0].check_file).read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "TIPS" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    return []
 
 
 def hint_command(argv):

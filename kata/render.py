@@ -3,6 +3,7 @@ first stage that does not pass, in detail, with the learner's file and line and 
 
 import os
 import sys
+import textwrap
 
 from kata.model import ERROR, FAILING, LOCKED, NOT_STARTED, PASSED, TIMED_OUT
 from kata.stages import BY_NUMBER
@@ -149,14 +150,16 @@ def stage_detail(stage, paint, result, command):
     failed = [c for c in stage.checks if c.status == "failed"]
     needs = [c for c in stage.checks if c.status == "needs"]
     unwritten = [c for c in stage.checks if c.status == "not_started"]
-    for check in failed[:SHOWN_FAILURES]:
+    groups = group_cases(failed)
+    for title, cases in groups[:SHOWN_FAILURES]:
         out.append("")
-        out.append(f"  {paint.symbol(FAILING)} {check.title}")
-        for message in dedupe(check.messages)[:3]:
+        more = f"  (and {len(cases) - 1} more case{'s' * (len(cases) > 2)})" if len(cases) > 1 else ""
+        out.append(f"  {paint.symbol(FAILING)} {cases[0].title}{paint(more, 'dim')}")
+        for message in dedupe(cases[0].messages)[:3]:
             out.extend(message_lines(message, paint, indent="      "))
-    if len(failed) > SHOWN_FAILURES:
+    if len(groups) > SHOWN_FAILURES:
         out.append("")
-        out.append(f"  ... and {len(failed) - SHOWN_FAILURES} more failing checks "
+        out.append(f"  ... and {len(groups) - SHOWN_FAILURES} more failing checks "
                    f"(all of them: {command} {stage.number}{impl_flag(result)} --verbose)")
     if needs:
         earlier = sorted({m.text for c in needs for m in c.messages if m.kind == "needs"})
@@ -173,6 +176,14 @@ def stage_detail(stage, paint, result, command):
     return out
 
 
+def group_cases(checks):
+    """[(title, [checks])]: the cases of one parametrized check shown once."""
+    groups = {}
+    for check in checks:
+        groups.setdefault(check.title.split("  [")[0], []).append(check)
+    return list(groups.items())
+
+
 def dedupe(messages):
     seen, unique = set(), []
     for m in messages:
@@ -185,7 +196,7 @@ def dedupe(messages):
 def message_lines(message, paint, indent):
     lines = [f"{indent}{line}" for line in message.text.splitlines()]
     if message.hint:
-        hint_lines = message.hint.splitlines()
+        hint_lines = textwrap.wrap(message.hint, width=88 - len(indent))
         lines.append(f"{indent}{paint('hint:', 'yellow')} {hint_lines[0]}")
         lines.extend(f"{indent}      {h}" for h in hint_lines[1:])
     if message.location:

@@ -1,0 +1,74 @@
+"""The reference solutions pass every check, through the grader and through plain pytest,
+and the machine-readable results it writes follow their schemas."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kata.stages import ROOT, STAGES
+
+
+@pytest.fixture(scope="module")
+def solutions_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    proc = subprocess.run(
+        [sys.executable, "grader.py", "--impl", "solutions", "--all",
+         "--json", str(out / "result.json"), "--gradescope", str(out / "results.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
+    return proc, json.loads((out / "result.json").read_text()), json.loads(
+        (out / "results.json").read_text())
+
+
+def test_grader_passes_every_stage_of_the_solutions(solutions_run):
+    proc, doc, _ = solutions_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [s["status"] for s in doc["stages"]] == ["passed"] * len(STAGES)
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_the_mnist_gate_ran_and_reached_97_percent(solutions_run):
+    proc, doc, _ = solutions_run
+    gate = doc["stages"][-1]["gate"]
+    assert gate is not None and gate["accuracy"] >= 0.97
+    assert "MNIST gate: test accuracy" in proc.stdout
+    assert "gate:" in proc.stdout  # per-epoch progress streamed while it trained
+
+
+def test_result_document_schema(solutions_run):
+    _, doc, _ = solutions_run
+    assert doc["schema"] == "numpy-nn-kata/result/1"
+    assert doc["passed"] is True and doc["comparable"] is True
+    assert doc["stages_passed"] == len(STAGES)
+    for stage in doc["stages"]:
+        assert {"number", "name", "status", "checks", "checks_passed", "checks_total",
+                "seconds", "time_limit", "output"} <= set(stage)
+        for check in stage["checks"]:
+            assert {"id", "title", "status", "messages"} <= set(check)
+
+
+def test_gradescope_schema(solutions_run):
+    _, doc, gradescope = solutions_run
+    assert set(gradescope) >= {"score", "execution_time", "output", "tests"}
+    total = sum(s.points for s in STAGES)
+    assert gradescope["score"] == pytest.approx(total)
+    assert sum(t["max_score"] for t in gradescope["tests"]) == pytest.approx(total)
+    numbers = [t["number"] for t in gradescope["tests"]]
+    assert len(numbers) == len(set(numbers))
+    assert len(gradescope["tests"]) == sum(s["checks_total"] for s in doc["stages"])
+    for test in gradescope["tests"]:
+        assert set(test) == {"name", "number", "score", "max_score", "output", "visibility",
+                             "status"}
+        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+        assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
+
+
+def test_plain_pytest_runs_the_checks_on_the_solutions():
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "checks", "--impl", "solutions", "-q",
+         "--ignore", "checks/test_8_gate.py", "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert " passed" in proc.stdout.splitlines()[-1]
