@@ -52,6 +52,16 @@ def unpack(result, count, what, hint=None):
     return result
 
 
+def call_valid(fn, *args, hint=None, what=None, **kwargs):
+    """fn(*args) on valid input: a ValueError/TypeError it raises is a failure with `hint`."""
+    try:
+        return fn(*args, **kwargs)
+    except (ValueError, TypeError) as error:
+        name = what or getattr(fn, "__name__", "the function")
+        raise CheckFailure(f"{name} raised {type(error).__name__} on valid input: {error}",
+                           hint) from error
+
+
 def assert_shape(actual, expected, name, hint=None):
     require_array(actual, name, hint)
     expected = tuple(expected)

@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PROVIDED_MODULES = {"validate.py"}
 STUB_MESSAGE = re.compile(r"^stage (\d+): (\S+)$")
 
 
@@ -178,8 +179,10 @@ class Collector:
         while error is not None and id(error) not in seen:
             seen.add(id(error))
             frames = [f for f in traceback.extract_tb(error.__traceback__) if self.is_learner(f.filename)]
-            if frames:
-                return {"file": frames[-1].filename, "line": frames[-1].lineno}
+            # the provided validate.py is not where the learner's mistake is: prefer their code
+            own = [f for f in frames if Path(f.filename).name not in PROVIDED_MODULES] or frames
+            if own:
+                return {"file": own[-1].filename, "line": own[-1].lineno}
             error = error.__cause__ or error.__context__
         return None
 
