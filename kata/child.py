@@ -210,8 +210,8 @@ class Collector:
             candidates.append((attr.lower(), value))
             if inspect.isclass(value):
                 for meth, func in vars(value).items():
-                    if inspect.isfunction(func):
-                        candidates.append((f"{attr}_{meth}".lower().replace("__", ""), func))
+                    if inspect.isfunction(func) and (meth == "__init__" or not meth.startswith("_")):
+                        candidates.append((f"{attr}_{meth.strip('_')}".lower(), func))
         matches = [(len(key), value) for key, value in candidates if name.startswith(key + "_")]
         if not matches:
             return None
