@@ -104,11 +104,29 @@ class Chunk:
     summary: str = ""  # the first line of its docstring
 
 
-def _signature(node):
+def _signature(node, source):
+    """How a def or class reads in a heading, defaults as written: "f(x, h=1e-5)"."""
     if isinstance(node, ast.ClassDef):
-        bases = ", ".join(ast.unparse(b) for b in node.bases)
+        bases = ", ".join(ast.get_source_segment(source, b) or ast.unparse(b) for b in node.bases)
         return f"class {node.name}({bases})" if bases else f"class {node.name}"
-    return f"{node.name}({ast.unparse(node.args)})"
+    args = node.args
+
+    def one(arg, default, prefix=""):
+        if default is None:
+            return prefix + arg.arg
+        return f"{prefix}{arg.arg}={ast.get_source_segment(source, default) or ast.unparse(default)}"
+
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    parts = [one(a, d) for a, d in zip(positional, defaults)]
+    if args.vararg:
+        parts.append(one(args.vararg, None, "*"))
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += [one(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg:
+        parts.append(one(args.kwarg, None, "**"))
+    return f"{node.name}({', '.join(parts)})"
 
 
 def split_module(source, filename, exercise_names=()):
@@ -135,7 +153,7 @@ def split_module(source, filename, exercise_names=()):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             doc = (ast.get_docstring(node, clean=True) or "").strip()
             chunks.append(Chunk(EXERCISE_TAG if node.name in exercise_names else PROVIDED_TAG,
-                                text, node.name, _signature(node),
+                                text, node.name, _signature(node, source),
                                 doc.splitlines()[0] if doc else ""))
         elif chunks and chunks[-1].name is None:
             chunks[-1].source += text
@@ -189,7 +207,7 @@ for _folder in (Path.cwd(), *Path.cwd().parents):
             sys.path.insert(0, str(_folder))
         break
 
-from kata import notebooks as kata_nb
+from kata import notebooks as kata_nb  # "No module named 'kata'"? Start Jupyter in the kata folder.
 
 kata_nb.setup({stage}, globals())'''
 
@@ -216,20 +234,20 @@ LOOK_TEXT = {
         "for every layer it shrinks layer after layer (a vanishing signal), and so do the "
         "gradients."),
     6: ("A look at what is happening: optimizer trajectories",
-        "Your optimizers on a long narrow valley, `f(w) = 0.5 * (w0**2 + 25 * w1**2)`, all "
-        "from the same start. Plain SGD must keep its learning rate small enough for the "
-        "steep direction and then crawls along the flat one; momentum builds up speed along "
-        "the valley; RMSprop and Adam rescale each coordinate so both move at comparable "
-        "speeds."),
+        "Your optimizers on a long narrow valley, `f(w) = 0.5 * (0.1 * w0**2 + 10 * w1**2)`, "
+        "all from the same start. Plain SGD must keep its learning rate small enough for the "
+        "steep direction (it zig-zags across it) and then crawls along the flat one; momentum "
+        "builds up speed along the valley; RMSprop and Adam rescale each coordinate so that "
+        "both move at comparable speeds."),
     7: ("A look at what is happening: what dropout does",
         "Inverted dropout zeroes a fraction `p` of the units and scales the rest by "
         "`1/(1-p)`, so the mean activation stays the same in train mode; in eval mode it does "
         "nothing. An MLP with dropout gives a different answer every time in train mode and "
         "the same one in eval mode."),
     8: ("A look at what is happening: learning curves",
-        "A small MLP trained by your `train` on a subset of MNIST, twice: on 5,000 images and "
-        "on 500. Train loss falling while validation loss rises is overfitting; the small "
-        "training set shows it within a few epochs."),
+        "A small MLP trained by your `train` on a subset of MNIST, twice: on 3,000 images and "
+        "on 300. Train loss falling while validation loss rises is overfitting: the small "
+        "training set shows it within a few epochs. Small batches make the curves noisy."),
 }
 
 LOOK_SOURCE = '''\
@@ -238,7 +256,7 @@ LOOK_SOURCE = '''\
 kata_nb.look({stage})'''
 
 
-def _intro(stage, docstring, chunks, module):
+def _intro(stage, docstring, chunks):
     lines = docstring.strip().splitlines()
     if lines and lines[0].lower().startswith(f"stage {stage.number}"):
         lines = lines[1:]
@@ -262,7 +280,6 @@ def _intro(stage, docstring, chunks, module):
         f"`python grader.py {stage.number} --impl notebooks` grades the saved notebook.\n"
         "- Code of earlier stages comes from their notebooks as saved (`from .affine import "
         "affine_forward` reads `2_affine.ipynb`): save a notebook after changing it.")
-    del module
     return "\n\n".join(p for p in parts if p)
 
 
@@ -274,7 +291,7 @@ def build_notebook(stage, source, filename, *, stub=True):
     names = exercise_names(source, filename)
     text = generate_stub(source, filename, stage.number) if stub else source
     docstring, chunks = split_module(text, filename, names)
-    cells = [("markdown", _intro(stage, docstring, chunks, stage.name), {}),
+    cells = [("markdown", _intro(stage, docstring, chunks), {}),
              ("code", SETUP_SOURCE.format(stage=stage.number), {"tags": [SETUP_TAG]})]
     for chunk in chunks:
         if chunk.kind == EXERCISE_TAG:
@@ -435,6 +452,7 @@ class Segment:
     learner: bool  # an exercise cell (the learner's code)
     name: str | None = None  # what it defines, for exercise cells
     from_kernel: bool = False  # its code is what the kernel last ran, not the saved cell
+    unsaved: bool = False  # ... and that differs from the saved cell
 
 
 @dataclass
@@ -505,18 +523,19 @@ def notebook_module(nb, notebook_display, overrides=None):
             continue
         learner = EXERCISE_TAG in tags
         source = _source(cell)
-        name, from_kernel = None, False
+        name, from_kernel, unsaved = None, False, False
         if learner:
             names = defined_names(source)
             name = names[0] if names else None
             if name in overrides:
+                unsaved = overrides[name].strip() != source.strip()
                 source, from_kernel = overrides[name], True
         source = source.rstrip() + "\n"
         text += "\n\n"
         line += 2
         count = source.count("\n")
         segments.append(Segment(line, line + count - 1, notebook_display, position, learner,
-                                name, from_kernel))
+                                name, from_kernel, unsaved))
         text += source
         line += count
     return text, segments
@@ -670,8 +689,8 @@ def _shell():
 def _record_cell(info=None):
     """pre_run_cell: remember the last source run for each exercise name it defines."""
     source = getattr(info, "raw_cell", None)
-    if not source:
-        return
+    if not source or source.lstrip().startswith("%%"):
+        return  # a cell magic is not Python: the saved cell is graded instead
     for name in defined_names(source):
         if name in _STATE["names"]:
             _STATE["ran"][name] = source
@@ -679,16 +698,13 @@ def _record_cell(info=None):
 
 def current_build(stage):
     """Materialize every notebook, with this stage's exercise cells as last run in this
-    kernel; returns (directory, SourceMap)."""
+    kernel; returns (directory, SourceMap, notebooks folder)."""
     stage = _stage(stage)
     notebooks_dir = _STATE["dir"] if _STATE["stage"] == stage.number else _notebooks_dir_for(stage)
     overrides = {stage.number: dict(_STATE["ran"])} if _STATE["stage"] == stage.number else {}
     out = _temp_dir("kata-check-")
     source_map = materialize(notebooks_dir, out, overrides=overrides)
     return out, source_map, notebooks_dir
-
-
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def relocate(result, out_dir, source_map, notebooks_dir):
@@ -727,7 +743,8 @@ def relocate(result, out_dir, source_map, notebooks_dir):
 
 
 def grade_current(stage):
-    """Grade this stage's current code (the fast parts only): (RunResult, SourceMap)."""
+    """Grade this stage's current code, the fast parts only, as the grader grades one stage:
+    (RunResult with notebook locations, SourceMap, notebooks folder)."""
     from kata import grading
 
     stage = _stage(stage)
@@ -738,7 +755,7 @@ def grade_current(stage):
         relocate(result, out, source_map, notebooks_dir)
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return result, source_map
+    return result, source_map, notebooks_dir
 
 
 def check(stage=None):
@@ -746,23 +763,31 @@ def check(stage=None):
     from kata import render
 
     stage = _stage(stage if stage is not None else _STATE["stage"])
-    result, source_map = grade_current(stage)
+    result, source_map, notebooks_dir = grade_current(stage)
     colour = not os.environ.get("NO_COLOR") and _shell() is not None
     text = render.render(result, colour=colour, command="python grader.py")
     print(text.rstrip("\n"))
     notes = []
+    shown = _display(stage_notebook(stage, notebooks_dir))
     segments = [s for segs in source_map.files.values() for s in segs
-                if s.learner and s.notebook == _display(stage_notebook(stage, _STATE["dir"] or NOTEBOOKS_DIR))]
-    ran = sorted(s.name for s in segments if s.from_kernel and s.name)
-    saved = sorted(s.name for s in segments if not s.from_kernel and s.name)
+                if s.learner and s.notebook == shown]
+    ran = [s.name for s in segments if s.from_kernel and s.name]
+    saved = [s.name for s in segments if not s.from_kernel and s.name]
+    unsaved = [s.name for s in segments if s.unsaved and s.name]
     if _STATE["stage"] != stage.number:
-        notes.append("Graded the saved notebook (run the setup cell to grade the cells as you run them).")
-    elif saved and ran:
-        notes.append(f"Graded as last run in this kernel: {', '.join(ran)}; as saved on disk "
-                     f"(not run yet): {', '.join(saved)}.")
-    elif saved:
-        notes.append("Graded the exercise cells as saved on disk: none of them has run in this "
-                     "kernel yet.")
+        notes.append("Graded the saved notebook (run the setup cell to grade the cells as you "
+                     "run them).")
+    elif ran and saved:
+        notes.append(f"Graded as last run in this kernel: {', '.join(ran)}; as saved (not run "
+                     f"yet): {', '.join(saved)}.")
+    elif ran:
+        notes.append("Graded the exercise cells as last run in this kernel.")
+    else:
+        notes.append("Graded the exercise cells as saved: none of them has run in this kernel "
+                     "yet.")
+    if unsaved:
+        notes.append(f"What you ran of {', '.join(unsaved)} differs from the saved notebook, "
+                     "which is what the grader reads from a terminal: save it (Ctrl-S).")
     if any(p.slow for p in stage.parts):
         notes.append(f"The MNIST gate was not run here. When these checks pass, save the "
                      f"notebook and run  python grader.py {stage.number} --impl notebooks  "
@@ -789,17 +814,265 @@ def _import_build(directory):
 def look(stage):
     """The look cell of stages 5-8: numbers (and plots, when matplotlib is there) about what
     the stage's code does. Says "finish the stage first" while it is unfinished."""
-    from kata import looks
-
     stage = _stage(stage)
     out, _, _ = current_build(stage)
     load = _import_build(out)
     try:
-        getattr(looks, f"look_{stage.number}")(load)
+        LOOKS[stage.number](load)
     except NotImplementedError as error:
-        print(f"Finish the stage first: {error or 'a function'} is not written yet "
-              "(it still raises NotImplementedError).")
-        print(f"Run the check cell above to see what is missing, then run this cell again.")
+        found = re.match(r"stage (\d+)", str(error))
+        other = BY_NUMBER.get(int(found.group(1))) if found else None
+        what = f"{error} is not written yet" if str(error) else "a function is not written yet"
+        if other is None or other.number == stage.number:
+            print(f"Finish the stage first: {what} (it still raises NotImplementedError).")
+            print("Run the check cell above to see what is missing, then run this cell again.")
+        else:
+            print(f"Finish stage {other.number} ({other.title}) first: {what} (it still raises "
+                  f"NotImplementedError in {notebook_file(other)}, as saved).")
+            print("Then run this cell again.")
+
+
+_MNIST = {}
+
+
+def _mnist(split, count=None):
+    """MNIST as float32 rows in [0, 1] and int64 labels, flattened here with plain NumPy
+    (so that a look does not depend on stages it is not about)."""
+    import numpy as np
+
+    if split not in _MNIST:
+        from data import load_mnist
+
+        images, labels = load_mnist(split)
+        _MNIST[split] = (images.reshape(len(images), -1).astype(np.float32) / np.float32(255),
+                         labels.astype(np.int64))
+    x, y = _MNIST[split]
+    return (x, y) if count is None else (x[:count], y[:count])
+
+
+def _pyplot():
+    """matplotlib.pyplot, or None when it is not installed (the looks then print only)."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def _table(title, columns, rows, fmt="{:>9.3g}"):
+    """Print a small table: rows are (label, [values])."""
+    print(title)
+    width = max([len(label) for label, _ in rows] + [10])
+    print(" " * (width + 2) + "".join(f"{c:>10}" for c in columns))
+    for label, values in rows:
+        cells = "".join(" " + (fmt.format(v) if isinstance(v, (int, float)) else f"{v:>9}")
+                        for v in values)
+        print(f"  {label:<{width}}{cells}")
+    print()
+
+
+def _float32(model):
+    """Give a model float32 parameters (assigning into params changes the model)."""
+    import numpy as np
+
+    for key in list(model.params):
+        model.params[key] = model.params[key].astype(np.float32)
+    return model
+
+
+def look_5(load):
+    """Activation statistics and gradient norms, layer by layer, for three initialisations."""
+    import numpy as np
+
+    backward = load("backward")
+    x, y = _mnist("test", 512)
+    sizes = [784, 256, 256, 256, 256, 10]
+    hidden = len(sizes) - 2
+    inits = (("He", "he"), ("Xavier", "xavier"), ("0.01 everywhere", "small"))
+    runs = []
+    for label, init in inits:
+        model = backward.MLP(sizes, activation="relu", rng=np.random.default_rng(0),
+                             init="xavier" if init == "xavier" else "he")
+        if init == "small":
+            rng = np.random.default_rng(1)
+            for key in [k for k in model.params if k.startswith("W")]:
+                model.params[key] = 0.01 * rng.standard_normal(model.params[key].shape)
+        # The hidden activations, recomputed from the model's own params.
+        h, stds, zeros = x.astype(np.float64), [], []
+        for i in range(1, len(sizes)):
+            z = h @ model.params[f"W{i}"] + model.params[f"b{i}"]
+            h = np.maximum(z, 0) if i < len(sizes) - 1 else z
+            if i < len(sizes) - 1:
+                stds.append(float(h.std()))
+                zeros.append(float(np.mean(h == 0)))
+        logits = model.forward(x)
+        agrees = np.allclose(logits, h, rtol=1e-4, atol=1e-6)
+        loss, grads = model.loss(x, y)
+        norms = [float(np.linalg.norm(grads[f"W{i}"])) for i in range(1, len(sizes))]
+        runs.append((label, stds, zeros, norms, loss, agrees))
+
+    print(f"A fresh MLP({sizes}), ReLU, on {len(x)} MNIST images.\n")
+    layers = [f"layer {i}" for i in range(1, hidden + 1)]
+    _table("std of each hidden layer's activations (healthy: about the same in every layer)",
+           layers, [(r[0], r[1]) for r in runs])
+    _table("fraction of exact zeros (ReLU switched off); near 1.0 would be a dead layer",
+           layers, [(r[0], r[2]) for r in runs], fmt="{:>9.2f}")
+    _table("norm of the gradient of each weight matrix, |dW|",
+           [f"W{i}" for i in range(1, len(sizes))], [(r[0], r[3]) for r in runs])
+    print("initial loss: " + ", ".join(f"{r[0]} {r[4]:.3f}" for r in runs)
+          + f"   (log(10) = {np.log(10):.3f}: small logits give about that)")
+    if not all(r[5] for r in runs):
+        print("\nnote: model.forward(x) differs from chaining affine -> ReLU over model.params "
+              "by hand: does forward feed each layer's output to the next, and read params?")
+    plt = _pyplot()
+    if plt is not None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        for label, stds, _, norms, _, _ in runs:
+            axes[0].semilogy(range(1, hidden + 1), stds, "o-", label=label)
+            axes[1].semilogy(range(1, len(sizes)), norms, "o-", label=label)
+        axes[0].set(title="activation std per hidden layer", xlabel="layer", xticks=range(1, hidden + 1))
+        axes[1].set(title="gradient norm |dW| per layer", xlabel="layer", xticks=range(1, len(sizes)))
+        axes[0].legend()
+        fig.tight_layout()
+        plt.show()
+
+
+def look_6(load):
+    """Each optimizer's path down a long narrow valley."""
+    import numpy as np
+
+    optimizers = load("optimizers")
+    curvature = np.array([0.1, 10.0])  # f(w) = 0.5 * (0.1 * w0**2 + 10 * w1**2)
+    start = np.array([-4.0, 1.0])
+    steps = 80
+    configs = [
+        ("SGD lr=0.15", lambda: optimizers.SGD(lr=0.15)),
+        ("SGD lr=0.05 momentum=0.8", lambda: optimizers.SGD(lr=0.05, momentum=0.8)),
+        ("RMSprop lr=0.05", lambda: optimizers.RMSprop(lr=0.05)),
+        ("Adam lr=0.2", lambda: optimizers.Adam(lr=0.2)),
+    ]
+    paths = {}
+    for label, make in configs:
+        optimizer = make()
+        params = {"w": start.copy()}
+        path = [params["w"].copy()]
+        for _ in range(steps):
+            optimizer.step(params, {"w": curvature * params["w"]})
+            path.append(params["w"].copy())
+        paths[label] = np.array(path)
+
+    def f(w):
+        return 0.5 * np.sum(curvature * w ** 2, axis=-1)
+
+    shown = [0, 5, 10, 20, 40, steps]
+    print(f"f(w) = 0.5 * (0.1 * w0**2 + 10 * w1**2), from w = {start.tolist()}, {steps} steps; "
+          "the minimum is 0 at (0, 0).\n")
+    _table("f(w) after each number of steps", [f"step {s}" for s in shown],
+           [(label, [float(f(path[s])) for s in shown]) for label, path in paths.items()])
+    for label, path in paths.items():
+        w = path[-1]
+        print(f"  {label:<27} ends at w = ({w[0]:+.4f}, {w[1]:+.4f})")
+    plt = _pyplot()
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(9, 4))
+        g0, g1 = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.2, 1.2, 120))
+        ax.contour(g0, g1, 0.5 * (curvature[0] * g0 ** 2 + curvature[1] * g1 ** 2), levels=20,
+                   colors="0.8", linewidths=0.6)
+        for label, path in paths.items():
+            ax.plot(path[:, 0], path[:, 1], ".-", markersize=3, label=label)
+        ax.plot([0], [0], "k*", markersize=10)
+        ax.set(title="optimizer trajectories", xlabel="w0", ylabel="w1")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        plt.show()
+
+
+def look_7(load):
+    """What dropout does to activations, and to a model's answers in train and eval mode."""
+    import numpy as np
+
+    dropout = load("dropout")
+    backward = load("backward")
+    rng = np.random.default_rng(0)
+    x = np.ones((1000, 200), dtype=np.float32)
+    rows = []
+    for p in (0.0, 0.2, 0.5, 0.8):
+        out, _ = dropout.dropout_forward(x, p, True, rng)
+        evaluated, _ = dropout.dropout_forward(x, p, False, rng)
+        rows.append((f"p = {p}", [float(np.mean(out == 0)), float(out.mean()),
+                                  float(out.max()), "yes" if np.array_equal(evaluated, x) else "NO"]))
+    _table("dropout_forward on an array of ones (1000, 200)",
+           ["zeroed", "mean", "max", "eval = x"], rows, fmt="{:>9.3f}")
+    print("In train mode a fraction p is zeroed and the rest scaled by 1/(1-p): the mean stays "
+          "1.\nIn eval mode the array passes through unchanged.\n")
+
+    images, _ = _mnist("test", 500)
+    model = _float32(backward.MLP([784, 256, 10], dropout=0.5, rng=np.random.default_rng(0)))
+    model.train()
+    first, second = model.forward(images), model.forward(images)
+    model.eval()
+    third, fourth = model.forward(images), model.forward(images)
+    same = float(np.mean(first.argmax(1) == second.argmax(1)))
+    print(f"MLP([784, 256, 10], dropout=0.5) on {len(images)} images, the same batch twice:")
+    print(f"  train mode: predictions agree on {100 * same:.1f}% of the images; the logits "
+          f"differ by up to {float(np.abs(first - second).max()):.3f}")
+    print(f"  eval mode:  {'identical logits' if np.array_equal(third, fourth) else 'DIFFERENT logits (dropout must not act in eval mode)'}")
+    plt = _pyplot()
+    if plt is not None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+        probs = [0.0, 0.2, 0.5, 0.8]
+        axes[0].bar([str(p) for p in probs], [r[1][0] for r in rows])
+        axes[0].set(title="fraction zeroed (train mode)", xlabel="p")
+        axes[1].hist((first - third).ravel(), bins=60)
+        axes[1].set(title="train-mode logits minus eval-mode logits", xlabel="difference")
+        fig.tight_layout()
+        plt.show()
+
+
+def look_8(load):
+    """Learning curves: the same small MLP trained on 3,000 and on 300 images."""
+    import numpy as np
+
+    training, backward, optimizers = load("training"), load("backward"), load("optimizers")
+    x, y = _mnist("train")
+    x_val, y_val = x[-1000:], y[-1000:]
+    epochs = 8
+    histories = {}
+    for count in (3000, 300):
+        model = _float32(backward.MLP([784, 128, 10], rng=np.random.default_rng(0)))
+        optimizer = optimizers.Adam(lr=2e-3)
+        histories[f"{count:,} images"] = training.train(
+            model, optimizer, x[:count], y[:count], x_val, y_val, epochs=epochs, batch_size=25,
+            rng=np.random.default_rng(1))
+    print(f"MLP([784, 128, 10]), Adam(lr=2e-3), batch 25, {epochs} epochs; validation: "
+          f"{len(x_val):,} other training images.\n")
+    for label, history in histories.items():
+        print(f"trained on {label}")
+        print(f"  {'epoch':>5} {'train loss':>11} {'val loss':>9} {'train acc':>10} {'val acc':>8} "
+              f"{'seconds':>8}")
+        for h in history:
+            print(f"  {h['epoch']:>5} {h['train_loss']:>11.4f} {h['val_loss']:>9.4f} "
+                  f"{h['train_acc']:>10.4f} {h['val_acc']:>8.4f} {h['seconds']:>8.2f}")
+        best = min(history, key=lambda h: h["val_loss"])
+        print(f"  lowest validation loss at epoch {best['epoch']}; train/val accuracy gap at "
+              f"the end: {history[-1]['train_acc'] - history[-1]['val_acc']:+.3f}\n")
+    plt = _pyplot()
+    if plt is not None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        for (label, history), colour in zip(histories.items(), ("C0", "C1")):
+            e = [h["epoch"] for h in history]
+            axes[0].plot(e, [h["train_loss"] for h in history], "-", color=colour, label=f"{label}: train")
+            axes[0].plot(e, [h["val_loss"] for h in history], "--", color=colour, label=f"{label}: val")
+            axes[1].plot(e, [h["train_acc"] for h in history], "-", color=colour, label=f"{label}: train")
+            axes[1].plot(e, [h["val_acc"] for h in history], "--", color=colour, label=f"{label}: val")
+        axes[0].set(title="loss", xlabel="epoch")
+        axes[1].set(title="accuracy", xlabel="epoch")
+        axes[0].legend(fontsize=8)
+        fig.tight_layout()
+        plt.show()
+
+
+LOOKS = {5: look_5, 6: look_6, 7: look_7, 8: look_8}
 
 
 # ---------------------------------------------------------------------------------------
