@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from kata import manifest, stubgen
+from kata import manifest, notebooks, stubgen
 from kata.stages import ROOT
 
 KEPT_BY_INSTRUCTORS = {"solutions", "tests", "bench", ".ci", ".git", ".venv", ".kata",
@@ -35,12 +35,7 @@ def write_handout(dest):
         else:
             shutil.copy2(item, dest / item.name)
     stubgen.write_all(dest / "exercises", ROOT / "solutions")
-    try:
-        from kata import notebooks
-
-        notebooks.write_all(dest / "notebooks")
-    except (ImportError, AttributeError):
-        pass
+    notebooks.write_all(dest / "notebooks")
     shipped = {"files": manifest.hashes(dest), "stubs": manifest.stub_names()}
     (dest / "kata" / "manifest.json").write_text(json.dumps(shipped, indent=1, sort_keys=True) + "\n")
     return dest
