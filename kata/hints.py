@@ -6,9 +6,9 @@ import ast
 from kata.stages import CHECKS_DIR
 
 
-def stage_literal(stage, name):
-    """The literal assigned to `name` at the top level of the stage's first check file."""
-    tree = ast.parse((CHECKS_DIR / stage.parts[0].check_file).read_text())
+def stage_literal(stage, name, part=0):
+    """The literal assigned to `name` at the top level of one of the stage's check files."""
+    tree = ast.parse((CHECKS_DIR / stage.parts[part].check_file).read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
             return ast.literal_eval(node.value)
@@ -16,7 +16,11 @@ def stage_literal(stage, name):
 
 
 def stage_hints(stage):
-    return stage_literal(stage, "HINTS") or {}
+    """Every hint of the stage, from all of its check files (the gate has its own)."""
+    hints = {}
+    for part in range(len(stage.parts)):
+        hints.update(stage_literal(stage, "HINTS", part) or {})
+    return hints
 
 
 def stage_tips(stage):

@@ -1,0 +1,148 @@
+"""Stage 8 — THE GATE: your stages 1-8, end to end, must reach 97% on the MNIST test set.
+
+The recipe (the same for everyone; bench/gate.py runs it on the reference solutions):
+    - data.load_mnist, flattened and scaled by your shapes.flatten_images;
+    - validation: the last 5,000 training images; training: the first 55,000;
+    - your backward.MLP([784, 256, 128, 10]), its parameters cast to float32;
+    - your optimizers.Adam, lr 1e-3 for 5 epochs, then a fresh Adam with lr 1e-4 for 2
+      more (a step decay: the small steps at the end settle the weights);
+    - your training.train, batches of 128, called one epoch at a time so that progress
+      prints as it goes (lines starting with "gate:");
+    - then the accuracy of model.forward on the 10,000 test images, in eval mode.
+The reference reaches about 98% in under 20 seconds on a 2-core machine.
+"""
+
+import numbers
+import time
+
+import numpy as np
+
+from checks.helpers import fail
+
+STAGE_MODULE = "training"
+
+HINTS = {
+    "gate.stuck": "The training loss stays near 2.30 = log(10): the network predicts uniform "
+                  "probabilities and learns nothing. Look at the inputs (flatten_images must "
+                  "scale pixels to [0, 1]), at whether x and y are shuffled with the same "
+                  "permutation, and at whether gradients flow (stage 5: the backward loop, "
+                  "the ReLU mask, model.params updated in place by the optimizer).",
+    "gate.nan": "The loss became NaN or inf: a learning rate far too high (is Adam's update "
+                "lr * m_hat / (sqrt(v_hat) + eps)?), a softmax without the max shift, or a "
+                "log of zero in the cross-entropy.",
+    "gate.generalise": "Training accuracy is high but test accuracy is not: check that "
+                       "evaluation runs in eval mode (no dropout) and that predictions use "
+                       "the current parameters (model.params, read at every forward).",
+    "gate.short": "The network learns, but not enough. Look at Adam (bias correction with a "
+                  "step counter t that counts steps, once per step() call), the He "
+                  "initialisation (std sqrt(2 / n_in), zero biases), the 1/N that enters "
+                  "the gradient exactly once, and that every epoch visits every batch.",
+}
+
+TIPS = [
+    "Print the history as you go: train_loss should fall below 0.1 within two epochs.",
+    "A first-epoch loss near 2.30 that never moves means nothing is learned: check inputs "
+    "and gradients before anything else.",
+    "Run a few epochs yourself in a notebook with the same recipe (see the module docstring "
+    "of checks/test_8_gate.py) and look at the learning curves.",
+    "A gate that is slow is usually float64 somewhere: keep x and the parameters float32.",
+]
+
+SIZES = [784, 256, 128, 10]
+BATCH_SIZE = 128
+VALIDATION = 5000
+PHASES = ((1e-3, 5), (1e-4, 2))  # (Adam learning rate, epochs), in order
+GATE_SEED = 0
+THRESHOLD = 0.97
+
+
+def load_data(shapes):
+    """(x_train, y_train, x_val, y_val, x_test, y_test) with the learner's flatten_images."""
+    from data import load_mnist
+
+    images, labels = load_mnist("train")
+    test_images, test_labels = load_mnist("test")
+    x = shapes.flatten_images(images)
+    x_test = shapes.flatten_images(test_images)
+    return (x[:-VALIDATION], labels[:-VALIDATION], x[-VALIDATION:], labels[-VALIDATION:],
+            x_test, test_labels)
+
+
+def run_gate(shapes, backward, optimizers, training, seed=GATE_SEED, phases=PHASES,
+             dropout=0.0, data=None, log=print):
+    """Train on MNIST with the gate's recipe and measure the test accuracy.
+
+    The modules are those of one implementation (the learner's or the reference). Returns
+    a dict: accuracy (test, fraction), seconds (training only), history (one dict per
+    epoch, epochs numbered across phases).
+    """
+    x_train, y_train, x_val, y_val, x_test, y_test = data if data is not None else load_data(shapes)
+    rng = np.random.default_rng(seed)
+    model = backward.MLP(SIZES, dropout=dropout, rng=rng)
+    for key in list(model.params):
+        model.params[key] = model.params[key].astype(np.float32)
+    total = sum(epochs for _, epochs in phases)
+    history, seconds = [], 0.0
+    for lr, epochs in phases:
+        optimizer = optimizers.Adam(lr=lr)
+        for _ in range(epochs):
+            start = time.perf_counter()
+            records = training.train(model, optimizer, x_train, y_train, x_val, y_val,
+                                     epochs=1, batch_size=BATCH_SIZE, rng=rng)
+            seconds += time.perf_counter() - start
+            record = dict(records[-1]) if records else {}
+            record["epoch"] = len(history) + 1
+            record["lr"] = lr
+            history.append(record)
+            log(f"gate: epoch {record['epoch']}/{total}  lr {lr:g}  "
+                f"train loss {_num(record.get('train_loss'))} acc {_pct(record.get('train_acc'))}  "
+                f"val loss {_num(record.get('val_loss'))} acc {_pct(record.get('val_acc'))}  "
+                f"({seconds:.1f} s)")
+    model.eval()
+    predictions = np.concatenate([model.forward(x_test[i:i + 1000]).argmax(axis=1)
+                                  for i in range(0, len(x_test), 1000)])
+    accuracy = float(np.mean(predictions == y_test))
+    log(f"gate: test accuracy {accuracy:.2%} (need {THRESHOLD:.1%}), "
+        f"training took {seconds:.1f} s")
+    return {"accuracy": accuracy, "seconds": seconds, "history": history}
+
+
+def _num(value):
+    return f"{value:.4f}" if isinstance(value, numbers.Real) else "?"
+
+
+def _pct(value):
+    return f"{value:.2%}" if isinstance(value, numbers.Real) else "?"
+
+
+def diagnose(history):
+    """The HINTS key that best explains a gate that falls short, from the learning curves."""
+    losses = [r.get("train_loss") for r in history] + [r.get("val_loss") for r in history]
+    if any(not isinstance(v, numbers.Real) or not np.isfinite(v) for v in losses):
+        return "gate.nan"
+    last = history[-1]
+    if last["train_loss"] > 2.0:
+        return "gate.stuck"
+    if last.get("train_acc", 0) >= 0.985:
+        return "gate.generalise"
+    return "gate.short"
+
+
+def test_train_mnist_gate(load, check, capsys, record_property):
+    """train: your stages 1-8 reach 97% test accuracy on MNIST"""
+
+    def log(line):
+        with capsys.disabled():  # the grader streams these lines while the gate runs
+            print(line, flush=True)
+
+    with check:
+        result = run_gate(load("shapes"), load("backward"), load("optimizers"), load("training"),
+                          log=log)
+        acc, secs = result["accuracy"], result["seconds"]
+        record_property("gate_accuracy", acc)
+        record_property("gate_seconds", secs)
+        if acc < THRESHOLD:
+            curve = ", ".join(f"{r.get('train_loss', float('nan')):.3f}" for r in result["history"])
+            fail(f"test accuracy {acc:.2%}, needed {THRESHOLD:.1%} (training loss by epoch: "
+                 f"{curve}; {secs:.0f} s of training)",
+                 HINTS[diagnose(result["history"])])
