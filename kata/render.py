@@ -6,7 +6,10 @@ import sys
 import textwrap
 
 from kata.model import ERROR, FAILING, LOCKED, NOT_STARTED, PASSED, TIMED_OUT
-from kata.stages import BY_NUMBER
+from kata.stages import BY_NUMBER, STAGES
+
+FAST = STAGES[0].parts[0].time_limit
+GATE = max(p.time_limit for s in STAGES for p in s.parts)
 
 SHOWN_FAILURES = 4
 SHOWN_OUTPUT_LINES = 12
@@ -64,7 +67,8 @@ def status_text(stage):
 
 
 def stage_row(stage, paint):
-    timing = f"{stage.seconds:5.1f} s of {stage.time_limit:.0f} s" if stage.seconds else ""
+    timing = (f"{stage.seconds:5.1f} s of {stage.time_limit:.0f} s" if stage.seconds
+              else f"  (limit {stage.time_limit:.0f} s)")
     text = status_text(stage)
     row = (f"  {paint.symbol(stage.status)} stage {stage.number}  {stage.name:<12} "
            f"{paint(f'{text:<36}', STATUS_STYLE[stage.status][2])} {paint(timing, 'dim')}")
@@ -99,6 +103,7 @@ def render(result, *, stream=None, colour=None, show_all=False, rows=True, comma
     lines.append("")
     passed = sum(s.status == PASSED for s in result.stages)
     lines.append(progress_bar(passed, result.total_stages, paint))
+    lines.append(paint(f"  time limits: {FAST:.0f} s per stage, {GATE:.0f} s for the MNIST gate", "dim"))
     if result.tampered:
         lines.append("")
         lines.append(paint("  ! results are not comparable: these files differ from the shipped "

@@ -54,3 +54,19 @@ def test_handout_leaves_out_the_solutions_and_ships_fresh_stubs(tmp_path):
                             text=True, timeout=60)
     assert graded.returncode == 1
     assert "not started" in graded.stdout and "not comparable" not in graded.stdout
+
+
+def test_a_changed_check_file_makes_results_not_comparable(tmp_path):
+    dest = tmp_path / "kata"
+    subprocess.run([sys.executable, "-m", "kata.handout", str(dest)], cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+    check_file = dest / "checks" / "test_1_shapes.py"
+    check_file.write_text(check_file.read_text() + "\n# made easier by a student\n")
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "grader.py", "1", "--json", str(out)], cwd=dest,
+                          capture_output=True, text=True, timeout=60)
+    assert "results are not comparable" in proc.stdout
+    assert "checks/test_1_shapes.py (changed)" in proc.stdout
+    assert "git checkout -- checks data" in proc.stdout
+    doc = __import__("json").loads(out.read_text())
+    assert doc["comparable"] is False and doc["tampered"] == ["checks/test_1_shapes.py (changed)"]
