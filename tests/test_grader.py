@@ -76,6 +76,19 @@ def test_untouched_exercises_read_not_started_everywhere(tmp_path):
     assert "exercises/shapes.py:" in proc.stdout  # points at the first stub
 
 
+def test_every_check_of_every_stage_reads_not_started_on_the_stubs(tmp_path):
+    """--all runs even the stages that build on others: no check may pass on a stub."""
+    out = tmp_path / "r.json"
+    proc = grader("--all", "--json", str(out))
+    assert proc.returncode == 1
+    for stage in json.loads(out.read_text())["stages"]:
+        assert stage["status"] == "not started", stage["name"]
+        assert stage["checks"], f"stage {stage['name']} ran no check"
+        statuses = {c["status"] for c in stage["checks"]}
+        assert statuses <= {"not_started", "needs"}, (stage["name"], statuses)
+    assert_no_traceback(proc)
+
+
 def test_hanging_stub_times_out_within_its_limit(tmp_path):
     proc, stage = stage_one(tmp_path, "    while True:\n        pass\n", "", "--time-limit", "4")
     assert stage["status"] == "timed out"
