@@ -134,7 +134,10 @@ def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mis
     count = int(bad.sum())
     where = _where(worst)
     more = "" if count == 1 else f"  (worst of {count} mismatches)"
-    fail(f"{name}{where} is {a[worst]:.6g}, expected {e[worst]:.6g}{more}", hint)
+    got, want = f"{a[worst]:.6g}", f"{e[worst]:.6g}"
+    if got == want:  # close, but not close enough: show the digits that differ
+        got, want = f"{a[worst]:.12g}", f"{e[worst]:.12g}"
+    fail(f"{name}{where} is {got}, expected {want}{more}", hint)
 
 
 def _where(index):
