@@ -125,19 +125,23 @@ def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mis
         nonfinite = np.argwhere(~np.isfinite(a))
         first = () if scalar else tuple(nonfinite[0])
         fail(
-            f"{name}{_where(first)} is {a[first]}: {len(nonfinite)} of {a.size} element(s) "
+            f"{_at(name, first)} is {a[first]}: {len(nonfinite)} of {a.size} element(s) "
             "are NaN or inf",
             hint,
         )
     excess = np.where(bad, np.abs(a - e) - (atol + rtol * np.abs(e)), -np.inf)
     worst = np.unravel_index(np.argmax(excess), a.shape) if not scalar else ()
     count = int(bad.sum())
-    where = _where(worst)
     more = "" if count == 1 else f"  (worst of {count} mismatches)"
     got, want = f"{a[worst]:.6g}", f"{e[worst]:.6g}"
     if got == want:  # close, but not close enough: show the digits that differ
         got, want = f"{a[worst]:.12g}", f"{e[worst]:.12g}"
-    fail(f"{name}{where} is {got}, expected {want}{more}", hint)
+    fail(f"{_at(name, worst)} is {got}, expected {want}{more}", hint)
+
+
+def _at(name, index):
+    """The name of one element: `out[2, 0]`; a `{}` in the name marks where the index goes."""
+    return name.replace("{}", _where(index)) if "{}" in name else name + _where(index)
 
 
 def _where(index):

@@ -183,7 +183,7 @@ def check_trajectory(check, actual, expected, key, *, hint, mistakes=()):
             # A mistake can only be diagnosed at a step where it makes a difference.
             telling = {h: wrong[s] for h, wrong in mistakes
                        if not np.allclose(wrong[s], expected[s], rtol=1e-4, atol=1e-6)}
-            assert_close(actual[s][key], expected[s], f"params[{key!r}] after step {s + 1}",
+            assert_close(actual[s][key], expected[s], f"params[{key!r}]{{}} after step {s + 1}",
                          hint=hint, mistakes=telling)
 
 
