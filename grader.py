@@ -108,14 +108,14 @@ def watch(args, stages, poll_seconds=0.5):
             if sys.stdout.isatty():
                 sys.stdout.write("\033[2J\033[H")
             code = run_once(args, current)
-            print(f"\nwatching {display_path(directory)} for changes (Ctrl-C to quit)")
+            print(f"\nwatching {display_path(directory)} for changes (Ctrl-C to quit)", flush=True)
             snapshot = fingerprint(directory)
             while fingerprint(directory) == snapshot:
                 time.sleep(poll_seconds)
             if code == 0 and len(current) == 1 and not args.stage:
                 current = list(STAGES)  # that stage passes now: look at the whole picture again
     except KeyboardInterrupt:
-        print("\nstopped watching")
+        print("\nstopped watching", flush=True)
         return 0
 
 

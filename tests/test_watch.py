@@ -1,25 +1,33 @@
 """`python grader.py --watch`: re-runs when a file of the implementation changes."""
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from kata.stages import ROOT
 
 
-def read_until(proc, text, timeout=60):
-    seen, deadline = "", time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen += line
-        if text in seen:
-            return seen
-    raise AssertionError(f"{text!r} not seen; output so far:\n{seen}")
+class Output:
+    """Collects a process's output on a thread, so that waiting for a line never hangs."""
+
+    def __init__(self, stream):
+        self.lines = queue.Queue()
+        threading.Thread(target=lambda: [self.lines.put(line) for line in stream], daemon=True).start()
+
+    def until(self, text, timeout=60):
+        seen, deadline = "", time.monotonic() + timeout
+        while text not in seen:
+            left = deadline - time.monotonic()
+            try:
+                seen += self.lines.get(timeout=max(left, 0.01))
+            except queue.Empty:
+                raise AssertionError(f"{text!r} not seen within {timeout} s; output:\n{seen}")
+        return seen
 
 
 def test_watch_reruns_after_a_save_by_rename_and_quits_on_ctrl_c(tmp_path):
@@ -28,19 +36,21 @@ def test_watch_reruns_after_a_save_by_rename_and_quits_on_ctrl_c(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "grader.py"), "1", "--impl", str(impl), "--watch"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "NO_COLOR": "1"}, start_new_session=True)
+        env={**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "NO_COLOR": "1"},
+        start_new_session=True)
+    output = Output(proc.stdout)
     try:
-        first = read_until(proc, "Ctrl-C to quit")
+        first = output.until("Ctrl-C to quit")
         assert "not started" in first
         # save the way many editors do: write a new file, then rename it over the old one
         solved = (ROOT / "solutions" / "shapes.py").read_text()
         (impl / "shapes.py.tmp").write_text(solved)
         os.replace(impl / "shapes.py.tmp", impl / "shapes.py")
-        second = read_until(proc, "Ctrl-C to quit")
+        second = output.until("Ctrl-C to quit")
         assert "passed" in second
         proc.send_signal(signal.SIGINT)
-        assert "stopped watching" in proc.communicate(timeout=20)[0]
-        assert proc.returncode == 0
+        assert "stopped watching" in output.until("stopped watching", timeout=20)
+        assert proc.wait(timeout=20) == 0
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
