@@ -32,21 +32,14 @@ def hashes(root=ROOT):
 
 def stub_names(solutions_dir=ROOT / "solutions"):
     """{stage number: [qualified names of the functions a learner writes]}, from the markers."""
-    import ast
-
-    from kata.stubgen import _enclosing_functions, marked_regions
+    from kata.stubgen import marked_functions
 
     names = {}
     for stage in STAGES:
         path = solutions_dir / stage.module_file
         if not path.exists():
             continue
-        source = path.read_text()
-        spans = _enclosing_functions(ast.parse(source))
-        found = []
-        for begin, _ in marked_regions(source, str(path)):
-            inside = [s for s in spans if s[0] < begin <= s[1]]
-            found.append(max(inside, key=lambda s: s[0])[2])
+        found = [name for _, _, name in marked_functions(path.read_text(), str(path))]
         names[str(stage.number)] = found
     return names
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.stages import BY_MODULE, BY_NUMBER, ROOT, STAGES, find_stage
-from kata.stubgen import MarkerError, generate_stub, marked_regions
+from kata.stubgen import MarkerError, generate_stub, marked_functions, report_drift
 
 NOTEBOOKS_DIR = ROOT / "notebooks"
 SOLUTIONS_DIR = ROOT / "solutions"
@@ -182,13 +182,7 @@ def _trailing_comments(lines, end):
 
 def exercise_names(source, filename):
     """Names of the top-level functions and classes holding a marked region."""
-    regions = marked_regions(source, filename)
-    names = set()
-    for node in ast.parse(source, filename).body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if any(node.lineno < begin <= node.end_lineno for begin, _ in regions):
-                names.add(node.name)
-    return names
+    return {name.split(".")[0] for _, _, name in marked_functions(source, filename)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -1088,14 +1082,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.check:
-            problems = drift(args.out)
-            for problem in problems:
-                print(problem)
-            if problems:
-                print("\nnotebooks/ has drifted from solutions/: run  python -m kata.notebooks")
-                return 1
-            print("notebooks/ matches what solutions/ generates")
-            return 0
+            return report_drift(drift(args.out), "notebooks/", "python -m kata.notebooks")
         written, kept = write_all(args.out, force=args.force)
         print(f"wrote {len(written)} notebooks to {args.out}")
         for name in kept:

@@ -73,21 +73,29 @@ def marked_regions(source, filename):
     return regions
 
 
-def generate_stub(source, filename, stage_number):
-    """The learner's version of one solution module's source."""
+def marked_functions(source, filename):
+    """[(begin line, end line, qualified name of the enclosing function)] per marked region."""
     regions = marked_regions(source, filename)
-    if not regions:
-        return source
-    if stage_number is None:
-        raise MarkerError(f"{filename}: has markers but is not a stage module in kata/stages.py")
-    spans = _enclosing_functions(ast.parse(source, filename))
-    lines = source.splitlines(keepends=True)
-    out, cursor = [], 0
+    spans = _enclosing_functions(ast.parse(source, filename)) if regions else []
+    found = []
     for begin, end in regions:
         inside = [s for s in spans if s[0] < begin <= s[1]]
         if not inside:
             raise MarkerError(f"{filename}:{begin}: marked region outside any function")
-        qualname = max(inside, key=lambda s: s[0])[2]
+        found.append((begin, end, max(inside, key=lambda s: s[0])[2]))
+    return found
+
+
+def generate_stub(source, filename, stage_number):
+    """The learner's version of one solution module's source."""
+    regions = marked_functions(source, filename)
+    if not regions:
+        return source
+    if stage_number is None:
+        raise MarkerError(f"{filename}: has markers but is not a stage module in kata/stages.py")
+    lines = source.splitlines(keepends=True)
+    out, cursor = [], 0
+    for begin, end, qualname in regions:
         indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
         out.extend(lines[cursor : begin - 1])
         out.append(f"{indent}{STUB_COMMENT}\n")
@@ -145,6 +153,17 @@ def write_all(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"
     return sorted(expected)
 
 
+def report_drift(problems, folder, command):
+    """Print a --check result; the exit status is 1 on drift."""
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"\n{folder} has drifted from solutions/: run  {command}")
+        return 1
+    print(f"{folder} matches what solutions/ generates")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m kata.stubgen", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")
@@ -152,14 +171,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.check:
-            problems = drift(args.out)
-            for problem in problems:
-                print(problem)
-            if problems:
-                print("\nexercises/ has drifted from solutions/: run  python -m kata.stubgen")
-                return 1
-            print("exercises/ matches what solutions/ generates")
-            return 0
+            return report_drift(drift(args.out), "exercises/", "python -m kata.stubgen")
         names = write_all(args.out)
         print(f"wrote {len(names)} files to {args.out}")
         return 0

@@ -18,7 +18,7 @@ import pytest
 
 from kata import notebooks
 from kata.stages import BY_NAME, ROOT, STAGES
-from kata.stubgen import _enclosing_functions, generate_stub, marked_regions
+from kata.stubgen import generate_stub, marked_functions
 
 PRESENT = [s for s in STAGES if (ROOT / "solutions" / s.module_file).exists()]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,13 +33,7 @@ def stage_id(stage):
 def qualnames(stage):
     """The functions a learner writes in a stage, e.g. ["MLP.__init__", ...], from markers."""
     path = ROOT / "solutions" / stage.module_file
-    source = path.read_text()
-    spans = _enclosing_functions(ast.parse(source))
-    names = []
-    for begin, _ in marked_regions(source, str(path)):
-        inside = [s for s in spans if s[0] < begin <= s[1]]
-        names.append(max(inside, key=lambda s: s[0])[2])
-    return names
+    return [name for _, _, name in marked_functions(path.read_text(), str(path))]
 
 
 def without_docstring(tree):
