@@ -27,7 +27,6 @@ from kata import export, render
 from kata.grading import grade
 from kata.hints import stage_tips
 from kata.impl import ImplError, display_path, resolve
-from kata.model import PASSED
 from kata.stages import ROOT, STAGES, find_stage
 
 HINT_STATE = Path(os.environ.get("KATA_HINT_STATE", ROOT / ".kata" / "hints.json"))
@@ -88,15 +87,15 @@ def run_once(args, stages, out=sys.stdout):
 
     result = grade(args.impl, stages, run_all=args.all, seed=args.seed,
                    memory_mb=args.memory_mb, time_limit=args.time_limit, on_stage=on_stage, live=live)
-    if args.verbose:
-        render.SHOWN_FAILURES = 10_000
-    out.write(render.render(result, stream=out, colour=args.colour, show_all=args.all, rows=False))
+    shown = sys.maxsize if args.verbose else render.SHOWN_FAILURES
+    out.write(render.render(result, stream=out, colour=args.colour, show_all=args.all, rows=False,
+                            shown_failures=shown))
     out.flush()
     if args.json:
         export.write_json(result, args.json)
     if args.gradescope:
         export.write_gradescope(result, args.gradescope)
-    return 0 if all(s.status == PASSED for s in result.stages) else 1
+    return 0 if result.passed else 1
 
 
 def watch(args, stages, poll_seconds=0.5):
@@ -163,7 +162,7 @@ def hint_command(argv):
 
 def read_hint_state():
     try:
-        return json.loads(HINT_STATE.read_text())
+        return json.loads(HINT_STATE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

@@ -9,20 +9,30 @@ learner's code prints goes to this process's stdout, which the grader captures a
     python -m kata.child --stage 3 --part test_3_activations.py --impl DIR --results OUT.json
 """
 
+from __future__ import annotations
+
 import argparse
+import inspect
 import json
 import os
-import re
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from kata.impl import PACKAGE, load_module
+from kata.markers import parse_stub_message
+from kata.model import CheckStatus, MessageKind
+from kata.stages import BY_NUMBER, ROOT
+
 PROVIDED_MODULES = {"validate.py"}
-STUB_MESSAGE = re.compile(r"^stage (\d+): (\S+)$")
+ABOUT = "about"  # the pytest marker naming what a check is about (registered in checks/)
+
+Record = dict[str, Any]  # what goes into the JSON, field by field
+Location = dict[str, Any]  # {"file": ..., "line": ...}
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stage", type=int, required=True)
     parser.add_argument("--part", required=True)
@@ -36,17 +46,14 @@ def main(argv=None):
         # so that a time-out can point at the learner's line that never finishes.
         import faulthandler
 
-        hang_file = open(f"{args.results}.hang", "w")
+        hang_file = open(f"{args.results}.hang", "w", encoding="utf-8")  # noqa: SIM115
         faulthandler.dump_traceback_later(args.hang_after, exit=False, file=hang_file)
 
     sys.dont_write_bytecode = True  # never leave __pycache__ in a student's directory
     sys.path.insert(0, str(ROOT))
-    from kata.impl import load_module
-    from kata.stages import BY_NUMBER
-
     stage = BY_NUMBER[args.stage]
     impl_dir = Path(args.impl).resolve()
-    record = {"stage": stage.number, "part": args.part, "error": None, "checks": []}
+    record: Record = {"stage": stage.number, "part": args.part, "error": None, "checks": []}
     try:
         load_module(impl_dir, stage.name)
     except BaseException as error:  # SyntaxError, ImportError, SystemExit at import, ...
@@ -59,43 +66,61 @@ def main(argv=None):
     collector = Collector(stage.number, impl_dir)
     pytest_args = [
         str(ROOT / "checks" / args.part),
-        "--impl", str(impl_dir),
-        "-p", "no:cacheprovider",
-        "-p", "no:terminal",
+        f"--impl={impl_dir}",  # one token: pytest must not take DIR for a test path
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
         "--capture=no",  # the learner's prints stream to our stdout, for the grader to trim
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
     ]
     if args.seed is not None:
-        pytest_args += ["--kata-seed", str(args.seed)]
+        pytest_args.append(f"--kata-seed={args.seed}")
     code = pytest.main(pytest_args, plugins=[collector])
     if code not in (0, 1) and not collector.checks:
-        record["error"] = {"text": f"the checks could not run (pytest exit code {int(code)})",
-                           "location": None, "hint": None, "kind": "internal"}
+        record["error"] = message(
+            MessageKind.INTERNAL, f"the checks could not run (pytest exit code {int(code)})"
+        )
     record["checks"] = collector.checks
     write_json(args.results, record)
     return 0
 
 
-def write_json(path, record):
+def write_json(path: str, record: Record) -> None:
     tmp = f"{path}.tmp"
-    with open(tmp, "w") as handle:
+    with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(record, handle)
     os.replace(tmp, path)
+
+
+def message(
+    kind: MessageKind,
+    text: str,
+    hint: str | None = None,
+    location: Location | None = None,
+    **extra: Any,
+) -> Record:
+    return {"kind": kind, "text": text, "hint": hint, "location": location, **extra}
 
 
 class Collector:
     """A pytest plugin that keeps one record per check, in the grader's terms."""
 
-    def __init__(self, stage_number, impl_dir):
+    def __init__(self, stage_number: int, impl_dir: Path) -> None:
         self.stage_number = stage_number
         self.impl_dir = impl_dir
-        self.checks = []
-        self._current = {}
+        self.checks: list[Record] = []
+        self._items: dict[str, Any] = {}
+        self._current: dict[str, Any] = {}
 
-    def pytest_runtest_logstart(self, nodeid, location):
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        self._items = {item.nodeid: item for item in items}
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._current = {"exceptions": [], "skipped": False, "failed": False}
 
-    def pytest_runtest_makereport(self, item, call):
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
         if call.excinfo is not None:
             import pytest
 
@@ -104,81 +129,90 @@ class Collector:
             else:
                 self._current["exceptions"].append(call.excinfo.value)
 
-    def pytest_runtest_logreport(self, report):
+    def pytest_runtest_logreport(self, report: Any) -> None:
         if report.failed:
             self._current["failed"] = True
 
-    def pytest_runtest_logfinish(self, nodeid, location):
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         item = self._items.get(nodeid)
         state = self._current
         exceptions = list(getattr(item, "kata_failures", [])) + state["exceptions"]
         self.checks.append(self.describe_check(item, nodeid, state, exceptions))
 
-    def pytest_collection_modifyitems(self, items):
-        self._items = {item.nodeid: item for item in items}
-
     # -- turning a check's exceptions into a record -------------------------------------
 
-    def describe_check(self, item, nodeid, state, exceptions):
-        title = check_title(item, nodeid)
+    def describe_check(
+        self, item: Any, nodeid: str, state: dict[str, Any], exceptions: list[BaseException]
+    ) -> Record:
         properties = dict(getattr(item, "user_properties", []) or [])
+        messages: list[Record] = []
         if state["skipped"] and not exceptions:
-            status, messages = "skipped", []
+            status = CheckStatus.SKIPPED
         elif not exceptions and not state["failed"]:
-            status, messages = "passed", []
+            status = CheckStatus.PASSED
         else:
             messages = [self.describe_exception(item, e) for e in exceptions]
-            if not messages:
-                messages = [{"kind": "failed", "text": "the check failed", "hint": None,
-                             "location": None}]
+            messages = messages or [message(MessageKind.FAILED, "the check failed")]
+            waiting = {MessageKind.NOT_STARTED, MessageKind.NEEDS}
             kinds = {m["kind"] for m in messages}
-            if kinds == {"not_started"}:
-                status = "not_started"
-            elif kinds <= {"not_started", "needs"}:
-                status = "needs"
+            if kinds == {MessageKind.NOT_STARTED}:
+                status = CheckStatus.NOT_STARTED
+            elif kinds <= waiting:
+                status = CheckStatus.NEEDS
             else:
-                status = "failed"
-                messages = [m for m in messages if m["kind"] not in ("not_started", "needs")] + [
-                    m for m in messages if m["kind"] in ("not_started", "needs")
-                ]
-        return {"id": nodeid.split("::", 1)[-1], "title": title, "status": status,
-                "messages": messages, "properties": properties}
+                status = CheckStatus.FAILED
+                # what is wrong first, what merely waits after it
+                messages.sort(key=lambda m: m["kind"] in waiting)
+        return {
+            "id": nodeid.split("::", 1)[-1],
+            "title": check_title(item, nodeid),
+            "status": status,
+            "messages": messages,
+            "properties": properties,
+        }
 
-    def describe_exception(self, item, error):
-        location = self.learner_location(error) or self.tested_definition(item)
+    def describe_exception(self, item: Any, error: BaseException) -> Record:
+        own_line = self.learner_location(error)
+        location = own_line or self.tested_definition(item)
         if isinstance(error, NotImplementedError):
-            match = STUB_MESSAGE.match(str(error))
-            if match and int(match.group(1)) != self.stage_number:
-                return {"kind": "needs", "needs": int(match.group(1)),
-                        "text": f"needs stage {match.group(1)}: {match.group(2)} still raises "
-                                "NotImplementedError",
-                        "hint": None, "location": location}
-            what = match.group(2) if match else str(error) or "this function"
-            return {"kind": "not_started", "text": f"{what} is not written yet",
-                    "hint": None, "location": location}
+            stub = parse_stub_message(str(error))
+            if stub and stub.stage != self.stage_number:
+                return message(
+                    MessageKind.NEEDS,
+                    f"needs stage {stub.stage}: {stub.name} still raises NotImplementedError",
+                    location=location,
+                    needs=stub.stage,
+                )
+            what = stub.name if stub else str(error) or "this function"
+            return message(MessageKind.NOT_STARTED, f"{what} is not written yet", location=location)
         hint = getattr(error, "hint", None)
-        if isinstance(error, AssertionError) and hasattr(error, "message"):
-            return {"kind": "failed", "text": error.message, "hint": hint, "location": location}
-        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         if isinstance(error, AssertionError):
-            text = str(error)
-        internal = self.learner_location(error) is None and not isinstance(error, AssertionError)
-        if isinstance(error, AttributeError) and "kata_impl" in str(error):
-            text = f"{error}".replace("module 'kata_impl.", "module '")
+            text = getattr(error, "message", None) or str(error)
+            return message(MessageKind.FAILED, text, hint, location)
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        internal = own_line is None
+        if isinstance(error, AttributeError) and PACKAGE in str(error):
+            text = str(error).replace(f"module '{PACKAGE}.", "module '")
             internal = False
         if isinstance(error, SystemExit):
             text = f"your code called sys.exit({error.code!r}) (or exit()): return a value instead"
-        return {"kind": "internal" if internal else "failed", "text": text.replace(
-            "kata_impl.", ""), "hint": hint, "location": location,
-            **({"traceback": "".join(traceback.format_exception(error))[-3000:]}
-               if internal else {})}
+        if not internal:
+            return message(MessageKind.FAILED, text.replace(f"{PACKAGE}.", ""), hint, location)
+        trace = "".join(traceback.format_exception(error))[-3000:]
+        return message(
+            MessageKind.INTERNAL, text.replace(f"{PACKAGE}.", ""), hint, location, traceback=trace
+        )
 
-    def learner_location(self, error):
+    def learner_location(self, error: BaseException | None) -> Location | None:
         """The deepest frame inside the learner's files, following chained exceptions."""
         seen = set()
         while error is not None and id(error) not in seen:
             seen.add(id(error))
-            frames = [f for f in traceback.extract_tb(error.__traceback__) if self.is_learner(f.filename)]
+            frames = [
+                f
+                for f in traceback.extract_tb(error.__traceback__)
+                if _inside(f.filename, self.impl_dir)
+            ]
             # the provided validate.py is not where the learner's mistake is: prefer their code
             own = [f for f in frames if Path(f.filename).name not in PROVIDED_MODULES] or frames
             if own:
@@ -186,41 +220,23 @@ class Collector:
             error = error.__cause__ or error.__context__
         return None
 
-    def is_learner(self, filename):
-        return _inside(filename, self.impl_dir)
-
-    def tested_definition(self, item):
-        """The `def` line of the function a check is about, found from the check's name."""
-        module = getattr(getattr(item, "module", None), "STAGE_MODULE", None)
-        if item is None or module is None:
+    def tested_definition(self, item: Any) -> Location | None:
+        """The `def` line of what the check declares it is about (`@pytest.mark.about`)."""
+        marker = item.get_closest_marker(ABOUT) if item is not None else None
+        if marker is None or not marker.args:
             return None
-        implementation = sys.modules.get(f"kata_impl.{module}")
-        if implementation is None:
-            return None
-        import inspect
-
-        name = item.originalname.removeprefix("test_").lower() + "_"
-        candidates = []
-        for attr, value in vars(implementation).items():
-            if getattr(value, "__module__", None) != implementation.__name__:
-                continue
-            candidates.append((attr.lower(), value))
-            if inspect.isclass(value):
-                for meth, func in vars(value).items():
-                    if inspect.isfunction(func) and (meth == "__init__" or not meth.startswith("_")):
-                        candidates.append((f"{attr}_{meth.strip('_')}".lower(), func))
-        matches = [(len(key), value) for key, value in candidates if name.startswith(key + "_")]
-        if not matches:
-            return None
-        target = max(matches, key=lambda m: m[0])[1]
+        module_name = marker.kwargs.get("module") or getattr(item.module, "STAGE_MODULE", None)
+        target: Any = sys.modules.get(f"{PACKAGE}.{module_name}")
+        for part in str(marker.args[0]).split("."):
+            target = getattr(target, part, None)
         try:
-            lines, start = inspect.getsourcelines(target)
+            _, start = inspect.getsourcelines(target)
             return {"file": inspect.getsourcefile(target), "line": start}
         except (OSError, TypeError):
             return None
 
 
-def check_title(item, nodeid):
+def check_title(item: Any, nodeid: str) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None)
     title = doc.strip().splitlines()[0] if doc else nodeid.split("::")[-1]
     callspec = getattr(item, "callspec", None)
@@ -229,32 +245,37 @@ def check_title(item, nodeid):
     return title
 
 
-def describe_import_error(error, impl_dir):
+def describe_import_error(error: BaseException, impl_dir: Path) -> Record:
     """The stage's module could not be imported: say where, without a traceback wall."""
     if isinstance(error, SyntaxError):
-        where = {"file": error.filename, "line": error.lineno}
         text = f"SyntaxError: {error.msg}"
         if error.text:
             line = error.text.rstrip("\n")
             stripped = line.lstrip()
             text += f"\n    {stripped}"
             if error.offset:
-                text += "\n    " + " " * max(0, error.offset - 1 - (len(line) - len(stripped))) + "^"
-        return {"kind": "error", "text": text, "hint": None, "location": where}
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if _inside(f.filename, impl_dir)]
+                indent = max(0, error.offset - 1 - (len(line) - len(stripped)))
+                text += "\n    " + " " * indent + "^"
+        where = {"file": error.filename, "line": error.lineno}
+        return message(MessageKind.ERROR, text, location=where)
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _inside(f.filename, impl_dir)]
     where = {"file": frames[-1].filename, "line": frames[-1].lineno} if frames else None
     if isinstance(error, SystemExit):
         text = "your module called sys.exit() (or exit()) while being imported"
-    elif isinstance(error, ModuleNotFoundError) and error.name and error.name.startswith("kata_impl."):
-        text = f"missing module file: {error.name.removeprefix('kata_impl.')}.py"
+    elif (
+        isinstance(error, ModuleNotFoundError)
+        and error.name
+        and error.name.startswith(f"{PACKAGE}.")
+    ):
+        text = f"missing module file: {error.name.removeprefix(f'{PACKAGE}.')}.py"
     else:
-        text = f"{type(error).__name__}: {error}".replace("kata_impl.", "")
-    return {"kind": "error", "text": text, "hint": "fix this first: the module must import cleanly",
-            "location": where}
+        text = f"{type(error).__name__}: {error}".replace(f"{PACKAGE}.", "")
+    return message(
+        MessageKind.ERROR, text, "fix this first: the module must import cleanly", where
+    )
 
 
-def _inside(filename, directory):
+def _inside(filename: str, directory: Path) -> bool:
     try:
         return Path(filename).resolve().is_relative_to(directory)
     except (OSError, ValueError):

@@ -4,23 +4,27 @@ Both are written atomically (a temporary file in the same folder, then a rename)
 reader never sees half a file.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from kata.model import PASSED
-from kata.stages import BY_NUMBER
+from kata import scoring
+from kata.model import Message, RunResult
 
 SCHEMA = "numpy-nn-kata/result/1"
 
 
-def write_atomic(path, text):
+def write_atomic(path: Path | str, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -28,43 +32,36 @@ def write_atomic(path, text):
         raise
 
 
-def result_document(result):
+def result_document(result: RunResult) -> dict[str, Any]:
     data = result.to_dict()
     data["schema"] = SCHEMA
     data["comparable"] = not result.tampered
     return data
 
 
-def write_json(result, path):
+def write_json(result: RunResult, path: Path | str) -> None:
     write_atomic(path, json.dumps(result_document(result), indent=1) + "\n")
 
 
-def gradescope_document(result):
-    """Gradescope's autograder results.json: one test per check, points per stage from the
-    stage manifest, split evenly over the stage's checks."""
+def gradescope_document(result: RunResult) -> dict[str, Any]:
+    """Gradescope's autograder results.json: one test per graded entry of each stage, worth
+    its share of the stage's points (kata/scoring.py)."""
     tests = []
     for stage in result.stages:
-        points = BY_NUMBER[stage.number].points
-        counted = [c for c in stage.checks if c.status != "skipped"]
-        name = f"stage {stage.number} {stage.name}"
-        entries = [(check.title, check.status == "passed", check_output(check)) for check in counted]
-        if stage.error is not None or not entries:
-            # no check ran, or the stage broke off (an error, a time-out): one entry for it
-            text = stage.error.text if stage.error else f"stage {stage.status}"
-            entries.append((stage.status, stage.status == PASSED, text))
-        each = points / len(entries)
-        for index, (title, ok, output) in enumerate(entries, start=1):
-            tests.append({
-                "name": f"{name}: {title}",
-                "number": f"{stage.number}.{index}",
-                "score": round(each if ok else 0.0, 6),
-                "max_score": round(each, 6),
-                "output": output,
-                "visibility": "visible",
-                "status": "passed" if ok else "failed",
-            })
-    summary = (f"{sum(s.status == PASSED for s in result.stages)} of {result.total_stages} "
-               "stages passed")
+        each = scoring.entry_points(stage)
+        for index, entry in enumerate(scoring.entries(stage), start=1):
+            tests.append(
+                {
+                    "name": f"stage {stage.number} {stage.name}: {entry.title}",
+                    "number": f"{stage.number}.{index}",
+                    "score": round(each if entry.passed else 0.0, 6),
+                    "max_score": round(each, 6),
+                    "output": messages_text(entry.messages),
+                    "visibility": "visible",
+                    "status": "passed" if entry.passed else "failed",
+                }
+            )
+    summary = f"{result.stages_passed} of {result.total_stages} stages passed"
     if result.tampered:
         summary += "; results are not comparable: " + ", ".join(result.tampered)
     return {
@@ -77,12 +74,12 @@ def gradescope_document(result):
     }
 
 
-def check_output(check):
+def messages_text(messages: Iterable[Message]) -> str:
     return "\n".join(
         m.text + (f"\nhint: {m.hint}" if m.hint else "") + (f"\nat {m.location}" if m.location else "")
-        for m in check.messages
+        for m in messages
     )
 
 
-def write_gradescope(result, path):
+def write_gradescope(result: RunResult, path: Path | str) -> None:
     write_atomic(path, json.dumps(gradescope_document(result), indent=1) + "\n")

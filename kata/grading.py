@@ -5,20 +5,39 @@ the one stage asked for). A stage that cannot run yet is "not started" when its 
 still the untouched stub (read, never imported), and "locked" otherwise.
 """
 
+from __future__ import annotations
+
 import ast
 import re
-from dataclasses import replace
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from kata import manifest
-from kata.impl import ImplError, display_path, resolve
-from kata.model import (ERROR, FAILING, LOCKED, NOT_STARTED, PASSED, TIMED_OUT, Check, Message,
-                        RunResult, StageResult)
-from kata.runner import DEFAULT_MEMORY_MB, run_part
-from kata.stages import STAGES, all_needs
+from kata import shipped
+from kata.impl import display_path, resolve
+from kata.markers import function_nodes, is_stub_statement
+from kata.model import (
+    ERROR,
+    FAILING,
+    LOCKED,
+    NOT_STARTED,
+    PASSED,
+    TIMED_OUT,
+    Check,
+    CheckStatus,
+    Message,
+    MessageKind,
+    RunResult,
+    StageResult,
+)
+from kata.notebook.sourcemap import SourceMap, materialize
+from kata.notebook.cells import stage_notebook
+from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
+from kata.stages import STAGES, Part, Stage, all_needs
 
 
 def grade(impl_spec="exercises", stages=STAGES, *, run_all=False, seed=None,
@@ -41,7 +60,7 @@ def grade(impl_spec="exercises", stages=STAGES, *, run_all=False, seed=None,
                 on_stage(result)
     return RunResult(impl=str(impl_spec), impl_dir=display_path(impl_dir),
                      stages=list(results.values()), seconds=time.monotonic() - started,
-                     tampered=manifest.tampered(), total_stages=len(STAGES))
+                     tampered=shipped.tampered(), total_stages=len(STAGES))
 
 
 class Workspace:
@@ -55,10 +74,8 @@ class Workspace:
 
     def __enter__(self):
         if self.spec == "notebooks":
-            from kata import notebooks
-
             self._tmp = tempfile.mkdtemp(prefix="kata-notebooks-")
-            self.source_map = notebooks.materialize(self.source_dir, self._tmp)
+            self.source_map = materialize(self.source_dir, self._tmp)
             self.dir = Path(self._tmp).resolve()
         return self
 
@@ -68,9 +85,7 @@ class Workspace:
 
     def module_label(self, stage):
         if self.source_map is not None:
-            from kata import notebooks
-
-            return display_path(notebooks.stage_notebook(stage, self.source_dir))
+            return display_path(stage_notebook(stage, self.source_dir))
         return display_path(self.source_dir / stage.module_file)
 
     def where(self, location):
@@ -93,7 +108,7 @@ def grade_stage(stage, workspace, earlier, *, run_all, seed, memory_mb, time_lim
     if not module_path.is_file():
         result.status = ERROR
         result.error = Message(f"missing file: {result.module_file}",
-                               "copy it from a fresh exercises/ folder", kind="error")
+                               "copy it from a fresh exercises/ folder", kind=MessageKind.ERROR)
         return result
     waiting = [n for n in all_needs(stage) if n in earlier and earlier[n].status != PASSED]
     if waiting and not run_all:
@@ -122,40 +137,41 @@ def merge_part(result, part, run, workspace):
             f"the checks did not finish within {part.time_limit:.0f} s"
             + ("; this is where your code was when it was stopped:" if where else ""),
             "look for a loop whose condition never changes, or work that grows far too fast",
-            where, kind="error")
+            where, kind=MessageKind.ERROR)
         return
     if run.results is None:
         code = run.returncode
         result.status = ERROR
         result.error = Message(
             f"the checks' process ended without a result (exit code {code}): did your code "
-            "call os._exit(), or run out of memory?", None, kind="error")
+            "call os._exit(), or run out of memory?", None, kind=MessageKind.ERROR)
         return
     if run.results.get("error"):
         raw = run.results["error"]
         result.status = ERROR
         result.error = Message(raw["text"], raw.get("hint"), workspace.where(raw.get("location")),
-                               kind=raw.get("kind", "error"))
+                               kind=MessageKind(raw.get("kind", "error")))
         return
     for raw in run.results["checks"]:
         messages = [Message(m["text"], m.get("hint"), workspace.where(m.get("location")),
-                            m.get("kind", "failed")) for m in raw["messages"]]
-        result.checks.append(Check(raw["id"], raw["title"], raw["status"], messages))
+                            MessageKind(m.get("kind", "failed"))) for m in raw["messages"]]
+        result.checks.append(Check(raw["id"], raw["title"], CheckStatus(raw["status"]), messages))
         props = raw.get("properties") or {}
         if "gate_accuracy" in props:
             result.gate = {"accuracy": props["gate_accuracy"],
                            "seconds": props.get("gate_seconds"), "time_limit": part.time_limit}
-    counted = [c for c in result.checks if c.status != "skipped"]
-    if all(c.status == "passed" for c in counted):
+    counted = result.counted
+    waiting = (CheckStatus.NOT_STARTED, CheckStatus.NEEDS)
+    if all(c.status == CheckStatus.PASSED for c in counted):
         result.status = PASSED
-    elif all(c.status in ("not_started", "needs") for c in counted) and any(
-            c.status == "not_started" for c in counted):
+    elif all(c.status in waiting for c in counted) and any(
+            c.status == CheckStatus.NOT_STARTED for c in counted):
         result.status = NOT_STARTED  # its own stubs untouched (some checks also wait for others)
     else:
         result.status = FAILING
     if result.status == NOT_STARTED or result.status == FAILING:
         stubs = [m.location for c in counted for m in c.messages
-                 if m.kind == "not_started" and m.location]
+                 if m.kind == MessageKind.NOT_STARTED and m.location]
         result.first_stub = stubs[0] if stubs else None
 
 
@@ -174,12 +190,12 @@ def hang_location(trace, workspace):
 def probe_without_running(result, module_path, stage, waiting, workspace):
     """A stage that cannot run yet: untouched stub -> not started, else locked."""
     try:
-        untouched, first = stub_is_untouched(module_path, manifest.load()["stubs"].get(str(stage.number), []))
+        untouched, first = stub_is_untouched(module_path, shipped.stub_names(stage.number))
     except SyntaxError as error:
         result.status = ERROR
         result.error = Message(f"SyntaxError: {error.msg}", None,
                                workspace.where({"file": str(module_path), "line": error.lineno}),
-                               kind="error")
+                               kind=MessageKind.ERROR)
         return result
     result.waiting_for = waiting
     if untouched:
@@ -190,31 +206,18 @@ def probe_without_running(result, module_path, stage, waiting, workspace):
     return result
 
 
-def stub_is_untouched(path, qualnames):
+def stub_is_untouched(path: Path, qualnames: Sequence[str]) -> tuple[bool, int | None]:
     """(True, line of the first stub) when every function the learner writes is still a stub."""
-    tree = ast.parse(Path(path).read_text(), str(path))
-    bodies = {}
-
-    def visit(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bodies[prefix + child.name] = child.body
-            if isinstance(child, ast.ClassDef):
-                visit(child, prefix + child.name + ".")
-
-    visit(tree, "")
+    functions = function_nodes(ast.parse(Path(path).read_text(encoding="utf-8"), str(path)))
     first = None
     for name in qualnames:
-        body = bodies.get(name)
-        if body is None:
+        node = functions.get(name)
+        if node is None:
             return False, None
+        body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
-        if not (len(body) == 1 and isinstance(body[0], ast.Raise)
-                and "NotImplementedError" in ast.unparse(body[0])):
+        if not (len(body) == 1 and is_stub_statement(body[0])):
             return False, None
         first = body[0].lineno if first is None else min(first, body[0].lineno)
     return bool(qualnames), first
-
-
-__all__ = ["grade", "ImplError", "FAILING", "LOCKED"]

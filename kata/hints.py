@@ -8,7 +8,7 @@ from kata.stages import CHECKS_DIR
 
 def stage_literal(stage, name, part=0):
     """The literal assigned to `name` at the top level of one of the stage's check files."""
-    tree = ast.parse((CHECKS_DIR / stage.parts[part].check_file).read_text())
+    tree = ast.parse((CHECKS_DIR / stage.parts[part].check_file).read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
             return ast.literal_eval(node.value)

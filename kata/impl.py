@@ -46,7 +46,7 @@ def display_path(path):
     """A path as the learner thinks of it: relative to the kata when inside it."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(ROOT))
+        return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
         return str(path)
 

@@ -1,13 +1,62 @@
-"""The result model: one run of the grader, as plain data that every renderer reads."""
+"""The result model: one run of the grader, as plain data that every renderer reads.
 
+Two questions get a status, each from one vocabulary defined here and used everywhere:
+where a stage stands (`Status`: "passed", "failing", "not started", ...) and what became of
+one check (`CheckStatus`: "passed", "failed", "not_started", ...). Both are strings as well
+as enum members, so they compare equal to, and serialise as, the words the JSON carries.
+"""
+
+from __future__ import annotations
+
+import enum
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-PASSED = "passed"
-FAILING = "failing"
-NOT_STARTED = "not started"
-ERROR = "error"
-TIMED_OUT = "timed out"
-LOCKED = "locked"
+
+class _Word(str, enum.Enum):
+    """An enum whose members are the strings they stand for (json, f-strings, ==)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Status(_Word):
+    """Where a stage stands."""
+
+    PASSED = "passed"
+    FAILING = "failing"
+    NOT_STARTED = "not started"
+    ERROR = "error"
+    TIMED_OUT = "timed out"
+    LOCKED = "locked"
+
+
+class CheckStatus(_Word):
+    """What became of one check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_STARTED = "not_started"  # the stage's own stub raised NotImplementedError
+    NEEDS = "needs"  # a stub of another stage raised it
+    SKIPPED = "skipped"
+
+
+class MessageKind(_Word):
+    """What a message reports."""
+
+    FAILED = "failed"  # a property of the learner's code that does not hold
+    NOT_STARTED = "not_started"
+    NEEDS = "needs"
+    INTERNAL = "internal"  # the check's own code raised: not the learner's fault
+    ERROR = "error"  # the stage could not run: import error, time-out, crash
+
+
+PASSED = Status.PASSED
+FAILING = Status.FAILING
+NOT_STARTED = Status.NOT_STARTED
+ERROR = Status.ERROR
+TIMED_OUT = Status.TIMED_OUT
+LOCKED = Status.LOCKED
 
 MEANING = {
     PASSED: "every check of the stage passes",
@@ -24,15 +73,15 @@ class Message:
     text: str
     hint: str | None = None
     location: str | None = None  # "exercises/activations.py:88"
-    kind: str = "failed"  # failed | not_started | needs | internal | error
+    kind: MessageKind = MessageKind.FAILED
 
 
 @dataclass
 class Check:
     id: str
     title: str
-    status: str  # passed | failed | not_started | needs | skipped
-    messages: list = field(default_factory=list)
+    status: CheckStatus
+    messages: list[Message] = field(default_factory=list)
 
 
 @dataclass
@@ -41,43 +90,52 @@ class StageResult:
     name: str
     title: str
     module_file: str  # as the learner sees it, e.g. "exercises/activations.py"
-    status: str
+    status: Status
     time_limit: float  # seconds, of the fast part (the gate has its own)
     seconds: float = 0.0
-    checks: list = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     error: Message | None = None  # import error, time-out, crash
-    waiting_for: list = field(default_factory=list)  # stage numbers, when locked
+    waiting_for: list[int] = field(default_factory=list)  # stage numbers, when locked
     output: str = ""  # what the learner's code printed, trimmed
     output_bytes: int = 0
-    gate: dict | None = None  # {"accuracy": ..., "seconds": ..., "time_limit": ...}
+    gate: dict[str, Any] | None = None  # {"accuracy": ..., "seconds": ..., "time_limit": ...}
     first_stub: str | None = None  # location of the first untouched stub, when not started
 
     @property
-    def passed_checks(self):
-        return sum(c.status == "passed" for c in self.checks)
+    def counted(self) -> list[Check]:
+        """The checks that count: every one but those skipped."""
+        return [c for c in self.checks if c.status != CheckStatus.SKIPPED]
 
     @property
-    def counted_checks(self):
-        return sum(c.status != "skipped" for c in self.checks)
+    def passed_checks(self) -> int:
+        return sum(c.status == CheckStatus.PASSED for c in self.checks)
+
+    @property
+    def counted_checks(self) -> int:
+        return len(self.counted)
 
 
 @dataclass
 class RunResult:
     impl: str  # as given: exercises, solutions, notebooks or a path
     impl_dir: str
-    stages: list
+    stages: list[StageResult]
     seconds: float = 0.0
-    tampered: list = field(default_factory=list)  # files that differ from the shipped ones
+    tampered: list[str] = field(default_factory=list)  # files that differ from the shipped ones
     total_stages: int = 8
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return all(s.status == PASSED for s in self.stages)
 
-    def to_dict(self):
+    @property
+    def stages_passed(self) -> int:
+        return sum(s.status == PASSED for s in self.stages)
+
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["passed"] = self.passed
-        data["stages_passed"] = sum(s.status == PASSED for s in self.stages)
+        data["stages_passed"] = self.stages_passed
         for stage, raw in zip(self.stages, data["stages"]):
             raw["checks_passed"] = stage.passed_checks
             raw["checks_total"] = stage.counted_checks

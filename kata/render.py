@@ -5,8 +5,17 @@ import os
 import sys
 import textwrap
 
-from kata.model import ERROR, FAILING, LOCKED, NOT_STARTED, PASSED, TIMED_OUT
-from kata.stages import BY_NUMBER, STAGES
+from kata.model import (
+    ERROR,
+    FAILING,
+    LOCKED,
+    NOT_STARTED,
+    PASSED,
+    TIMED_OUT,
+    CheckStatus,
+    MessageKind,
+)
+from kata.stages import BY_NUMBER, GATE_ACCURACY, STAGES
 
 FAST = STAGES[0].parts[0].time_limit
 GATE = max(p.time_limit for s in STAGES for p in s.parts)
@@ -75,8 +84,9 @@ def stage_row(stage, paint):
     if stage.gate:
         g = stage.gate
         row += "\n" + paint(f"      MNIST gate: test accuracy {100 * g['accuracy']:.2f}% "
-                            f"(needs 97.00%) in {g['seconds']:.0f} s of {g['time_limit']:.0f} s",
-                            "green" if g["accuracy"] >= 0.97 else "red")
+                            f"(needs {100 * GATE_ACCURACY:.2f}%) in {g['seconds']:.0f} s of "
+                            f"{g['time_limit']:.0f} s",
+                            "green" if g["accuracy"] >= GATE_ACCURACY else "red")
     return row
 
 
@@ -91,8 +101,10 @@ def header(result_or_impl, paint):
     return paint(f"NumPy neural-network kata · grading {impl}", "bold")
 
 
-def render(result, *, stream=None, colour=None, show_all=False, rows=True, command="python grader.py"):
-    """The whole view as text. rows=False when the rows were already streamed."""
+def render(result, *, stream=None, colour=None, show_all=False, rows=True, command="python grader.py",
+           shown_failures=SHOWN_FAILURES):
+    """The whole view as text. rows=False when the rows were already streamed; shown_failures
+    bounds the failing checks detailed per stage (--verbose: all of them)."""
     stream = stream or sys.stdout
     paint = Painter(use_colour(stream, colour), can_encode(stream))
     lines = []
@@ -101,8 +113,7 @@ def render(result, *, stream=None, colour=None, show_all=False, rows=True, comma
         lines.append("")
         lines.extend(stage_row(s, paint) for s in result.stages)
     lines.append("")
-    passed = sum(s.status == PASSED for s in result.stages)
-    lines.append(progress_bar(passed, result.total_stages, paint))
+    lines.append(progress_bar(result.stages_passed, result.total_stages, paint))
     lines.append(paint(f"  time limits: {FAST:.0f} s per stage, {GATE:.0f} s for the MNIST gate", "dim"))
     if result.tampered:
         lines.append("")
@@ -115,7 +126,7 @@ def render(result, *, stream=None, colour=None, show_all=False, rows=True, comma
         focus = focus[:1]
     for stage in focus:
         lines.append("")
-        lines.extend(stage_detail(stage, paint, result, command))
+        lines.extend(stage_detail(stage, paint, result, command, shown_failures))
     if not focus and result.stages:
         lines.append("")
         lines.append(paint("  Every stage you ran passes.", "green")
@@ -128,7 +139,7 @@ def impl_flag(result):
     return "" if result.impl in ("exercises", "None") else f" --impl {result.impl}"
 
 
-def stage_detail(stage, paint, result, command):
+def stage_detail(stage, paint, result, command, shown_failures=SHOWN_FAILURES):
     title = paint(f"stage {stage.number}  {stage.name}", "bold") + f"   {status_text(stage)}"
     out = [title]
     rerun = f"{command} {stage.number}{impl_flag(result)}"
@@ -152,27 +163,27 @@ def stage_detail(stage, paint, result, command):
         waiting = ", ".join(f"{n} ({BY_NUMBER[n].name})" for n in stage.waiting_for)
         out.append(f"  It builds on stage {waiting}, which does not pass yet: finish that first.")
         return out
-    failed = [c for c in stage.checks if c.status == "failed"]
-    needs = [c for c in stage.checks if c.status == "needs"]
-    unwritten = [c for c in stage.checks if c.status == "not_started"]
+    failed = [c for c in stage.checks if c.status == CheckStatus.FAILED]
+    needs = [c for c in stage.checks if c.status == CheckStatus.NEEDS]
+    unwritten = [c for c in stage.checks if c.status == CheckStatus.NOT_STARTED]
     groups = group_cases(failed)
-    for title, cases in groups[:SHOWN_FAILURES]:
+    for title, cases in groups[:shown_failures]:
         out.append("")
         more = f"  (and {len(cases) - 1} more case{'s' * (len(cases) > 2)})" if len(cases) > 1 else ""
         out.append(f"  {paint.symbol(FAILING)} {cases[0].title}{paint(more, 'dim')}")
         for message in dedupe(cases[0].messages)[:3]:
             out.extend(message_lines(message, paint, indent="      "))
-    if len(groups) > SHOWN_FAILURES:
+    if len(groups) > shown_failures:
         out.append("")
-        out.append(f"  ... and {len(groups) - SHOWN_FAILURES} more failing checks "
+        out.append(f"  ... and {len(groups) - shown_failures} more failing checks "
                    f"(all of them: {command} {stage.number}{impl_flag(result)} --verbose)")
     if needs:
-        earlier = sorted({m.text for c in needs for m in c.messages if m.kind == "needs"})
+        earlier = sorted({m.text for c in needs for m in c.messages if m.kind == MessageKind.NEEDS})
         out.append("")
         out.append(f"  {len(needs)} check(s) wait for earlier stages: " + "; ".join(earlier[:3]))
     if unwritten:
         names = sorted({m.text.removesuffix(" is not written yet") for c in unwritten
-                        for m in c.messages if m.kind == "not_started"})
+                        for m in c.messages if m.kind == MessageKind.NOT_STARTED})
         out.append("")
         out.append(f"  not written yet ({len(unwritten)} checks): {', '.join(names)}")
     out.extend(output_lines(stage, paint))

@@ -117,7 +117,7 @@ def run_part(stage, part, impl_dir, *, time_limit=None, memory_mb=DEFAULT_MEMORY
         results = None
         if not timed_out and results_path.exists():
             try:
-                results = json.loads(results_path.read_text())
+                results = json.loads(results_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 results = None
     return PartRun(results, process.returncode, timed_out, seconds, trap.text(), trap.total,
@@ -126,7 +126,7 @@ def run_part(stage, part, impl_dir, *, time_limit=None, memory_mb=DEFAULT_MEMORY
 
 def _read_text(path):
     try:
-        return path.read_text(errors="replace")
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
 

@@ -39,6 +39,7 @@ class Stage:
 
 
 FAST = 20.0
+GATE_ACCURACY = 0.97  # the MNIST gate: test accuracy the learner's network must reach
 
 STAGES = (
     Stage(1, "shapes", "shapes and data", (), (Part("test_1_shapes.py", FAST),), 10),
@@ -56,6 +57,11 @@ STAGES = (
 BY_NUMBER = {s.number: s for s in STAGES}
 BY_NAME = {s.name: s for s in STAGES}
 BY_MODULE = {s.module_file: s for s in STAGES}
+
+
+def as_stage(key):
+    """A Stage from a Stage, or else by number or name (see find_stage)."""
+    return key if isinstance(key, Stage) else find_stage(key)
 
 
 def find_stage(key):

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from kata import stubgen
+from kata.authoring import stubgen
 from kata.stages import ROOT
 
 

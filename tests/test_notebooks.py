@@ -1,4 +1,4 @@
-"""The notebook face of the kata (kata/notebooks.py): generation, drift, materialize and
+"""The notebook face of the kata (kata/authoring/notebooks.py, kata/notebook/): generation, drift, materialize and
 its source map, and the notebooks run for real in a Jupyter kernel.
 
 The kernel tests install a kernelspec of their own into this environment (sys.prefix).
@@ -16,9 +16,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kata import notebooks
+from kata.authoring import notebooks
+from kata.impl import display_path
+from kata.notebook import cells as notebook_cells
+from kata.notebook import kernel, sourcemap
 from kata.stages import BY_NAME, ROOT, STAGES
-from kata.stubgen import generate_stub, marked_functions
+from kata.authoring.stubgen import generate_stub
+from kata.markers import marked_functions
 
 PRESENT = [s for s in STAGES if (ROOT / "solutions" / s.module_file).exists()]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -61,7 +65,7 @@ def generated():
 def untouched(tmp_path_factory):
     """The committed notebooks, materialized: (directory, SourceMap)."""
     out = tmp_path_factory.mktemp("untouched")
-    return out, notebooks.materialize(notebooks.NOTEBOOKS_DIR, out)
+    return out, sourcemap.materialize(notebook_cells.NOTEBOOKS_DIR, out)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +79,7 @@ def solution_notebooks(tmp_path_factory):
 @pytest.fixture(scope="module")
 def solution_build(solution_notebooks, tmp_path_factory):
     out = tmp_path_factory.mktemp("solution-build")
-    return out, notebooks.materialize(solution_notebooks, out)
+    return out, sourcemap.materialize(solution_notebooks, out)
 
 
 # --- generation ---------------------------------------------------------------------------
@@ -88,7 +92,7 @@ def test_every_stage_has_a_solution_module():
 
 @pytest.mark.parametrize("stage", PRESENT, ids=stage_id)
 def test_generated_notebook_is_valid(generated, stage):
-    nb = nbformat.reads(generated[notebooks.notebook_file(stage)], as_version=4)
+    nb = nbformat.reads(generated[notebook_cells.notebook_file(stage)], as_version=4)
     nbformat.validate(nb)
     assert nb.nbformat == 4 and nb.nbformat_minor >= 5
     assert nb.metadata["kernelspec"]["name"] == "python3"
@@ -108,13 +112,13 @@ def test_exercise_cells_hold_the_stubs_exactly(generated, stage):
     """One exercise cell per function/class the learner writes, verbatim from the stub."""
     solution = (ROOT / "solutions" / stage.module_file).read_text()
     stub = generate_stub(solution, stage.module_file, stage.number)
-    nb = nbformat.reads(generated[notebooks.notebook_file(stage)], as_version=4)
+    nb = nbformat.reads(generated[notebook_cells.notebook_file(stage)], as_version=4)
     exercise = [c.source for c in nb.cells if c.metadata.get("tags") == ["exercise"]]
     tops = {name.split(".")[0] for name in qualnames(stage)}
     assert len(exercise) == len(tops)
     for text in exercise:
         assert text in stub
-        assert notebooks.defined_names(text)[0] in tops
+        assert notebook_cells.defined_names(text)[0] in tops
         assert 'raise NotImplementedError("stage' in text
         assert '"""' in text  # the docstring came along
     exercises_file = ROOT / "exercises" / stage.module_file
@@ -136,15 +140,15 @@ def test_generation_is_deterministic(tmp_path, generated):
 
 def test_committed_notebooks_have_no_drift():
     problems = notebooks.drift()
-    assert not problems, "\n".join(problems) + "\nrun  python -m kata.notebooks"
+    assert not problems, "\n".join(problems) + "\nrun  python -m kata.authoring sync"
 
 
 def test_cli_check_reports_drift(tmp_path):
     notebooks.write_all(tmp_path)
-    command = [sys.executable, "-m", "kata.notebooks", "--check", "--out", str(tmp_path)]
+    command = [sys.executable, "-m", "kata.authoring.notebooks", "--check", "--out", str(tmp_path)]
     clean = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    victim = tmp_path / notebooks.notebook_file(PRESENT[0])
+    victim = tmp_path / notebook_cells.notebook_file(PRESENT[0])
     nb = json.loads(victim.read_text())
     nb["cells"][2]["source"] = "import numpy as np  # edited\n"
     victim.write_text(json.dumps(nb))
@@ -156,7 +160,7 @@ def test_cli_check_reports_drift(tmp_path):
 def test_regeneration_keeps_notebooks_holding_work(tmp_path):
     notebooks.write_all(tmp_path)
     stage = PRESENT[0]
-    path = notebooks.stage_notebook(stage, tmp_path)
+    path = notebook_cells.stage_notebook(stage, tmp_path)
     nb = json.loads(path.read_text())
     cell = next(c for c in nb["cells"] if c["metadata"].get("tags") == ["exercise"])
     cell["source"] = re.sub(r"raise NotImplementedError\(.*\)", "return None", source(cell))
@@ -169,11 +173,11 @@ def test_regeneration_keeps_notebooks_holding_work(tmp_path):
 
 
 def test_stage_notebook_paths():
-    assert notebooks.stage_notebook(3) == ROOT / "notebooks" / "3_activations.ipynb"
-    assert notebooks.stage_notebook("activations") == notebooks.stage_notebook(3)
-    assert notebooks.stage_notebook(STAGES[0], "/x") == Path("/x/1_shapes.ipynb")
+    assert notebook_cells.stage_notebook(3) == ROOT / "notebooks" / "3_activations.ipynb"
+    assert notebook_cells.stage_notebook("activations") == notebook_cells.stage_notebook(3)
+    assert notebook_cells.stage_notebook(STAGES[0], "/x") == Path("/x/1_shapes.ipynb")
     with pytest.raises(ValueError):
-        notebooks.stage_notebook(9)
+        notebook_cells.stage_notebook(9)
 
 
 # --- materialize and the source map -------------------------------------------------------
@@ -199,7 +203,7 @@ def test_materialized_untouched_module_is_the_stub(untouched, stage):
 @pytest.fixture(scope="module")
 def untouched_package(untouched):
     out, _ = untouched
-    return notebooks._import_build(out)
+    return kernel.import_build(out)
 
 
 def dummies(signature):
@@ -238,14 +242,14 @@ def test_locate_maps_every_learner_line_to_its_cell(untouched):
     mapped = 0
     for stage in PRESENT:
         path = out / stage.module_file
-        nb_cells = cells(notebooks.stage_notebook(stage))
+        nb_cells = cells(notebook_cells.stage_notebook(stage))
         for number, text in enumerate(path.read_text().splitlines(), start=1):
             where = source_map.locate(path, number)
             if where is None:
                 continue
             match = re.fullmatch(r"notebooks/(\S+\.ipynb), cell (\d+), line (\d+)", where)
             assert match, where
-            assert match.group(1) == notebooks.notebook_file(stage)
+            assert match.group(1) == notebook_cells.notebook_file(stage)
             cell = nb_cells[int(match.group(2)) - 1]
             assert cell["metadata"]["tags"] == ["exercise"]
             assert source(cell).splitlines()[int(match.group(3)) - 1] == text
@@ -268,7 +272,7 @@ def test_locate_returns_none_outside_learner_cells(untouched):
     stub_line = next(i for i, t in enumerate(lines, 1) if "raise NotImplementedError" in t)
     assert source_map.locate(str(path), stub_line) == source_map.locate(path.resolve(), stub_line)
     assert source_map.locate(path, stub_line).startswith(
-        f"notebooks/{notebooks.notebook_file(stage)}, cell ")
+        f"notebooks/{notebook_cells.notebook_file(stage)}, cell ")
 
 
 def test_materialize_follows_the_learners_edits(tmp_path):
@@ -278,11 +282,11 @@ def test_materialize_follows_the_learners_edits(tmp_path):
     stage = BY_NAME["activations"]
     if stage not in PRESENT:
         pytest.skip("solutions/activations.py does not exist yet")
-    path = notebooks.stage_notebook(stage, src)
+    path = notebook_cells.stage_notebook(stage, src)
     nb = json.loads(path.read_text())
     index, cell = next((i, c) for i, c in enumerate(nb["cells"])
                        if c["metadata"].get("tags") == ["exercise"])
-    name = notebooks.defined_names(source(cell))[0]
+    name = notebook_cells.defined_names(source(cell))[0]
     cell["source"] = source(cell).replace("# YOUR CODE HERE", "# my notes\n    x = 1\n    y = 2")
     scratch = {"cell_type": "code", "id": "mine", "metadata": {}, "outputs": [],
                "execution_count": None, "source": "print('experiment, not graded')"}
@@ -290,7 +294,7 @@ def test_materialize_follows_the_learners_edits(tmp_path):
     path.write_text(json.dumps(nb))
 
     out = tmp_path / "out"
-    source_map = notebooks.materialize(src, out)
+    source_map = sourcemap.materialize(src, out)
     module = out / stage.module_file
     text = module.read_text()
     assert "experiment, not graded" not in text and "# my notes" in text
@@ -298,11 +302,11 @@ def test_materialize_follows_the_learners_edits(tmp_path):
     y_line = next(i for i, t in enumerate(lines, 1) if t.strip() == "y = 2")
     cell_line = source(cell).splitlines().index("    y = 2") + 1
     assert source_map.locate(module, y_line) == (
-        f"{notebooks._display(path)}, cell {index + 2}, line {cell_line}")
+        f"{display_path(path)}, cell {index + 2}, line {cell_line}")
 
     override = f"def {name}(x):\n    return 'from the kernel'\n"
     out2 = tmp_path / "out2"
-    source_map = notebooks.materialize(src, out2, overrides={stage.number: {name: override}})
+    source_map = sourcemap.materialize(src, out2, overrides={stage.number: {name: override}})
     text = (out2 / stage.module_file).read_text()
     assert "from the kernel" in text and "# my notes" not in text
     line = text.splitlines().index("    return 'from the kernel'") + 1
@@ -314,12 +318,12 @@ def test_materialize_reports_an_unreadable_notebook(tmp_path):
     src = tmp_path / "nb"
     notebooks.write_all(src)
     stage = PRESENT[0]
-    notebooks.stage_notebook(stage, src).write_text("{ not json")
+    notebook_cells.stage_notebook(stage, src).write_text("{ not json")
     out = tmp_path / "out"
-    source_map = notebooks.materialize(src, out)
-    assert source_map.problems and notebooks.notebook_file(stage) in source_map.problems[0]
+    source_map = sourcemap.materialize(src, out)
+    assert source_map.problems and notebook_cells.notebook_file(stage) in source_map.problems[0]
     text = (out / stage.module_file).read_text()
-    assert text.startswith("raise ImportError(") and notebooks.notebook_file(stage) in text
+    assert text.startswith("raise ImportError(") and notebook_cells.notebook_file(stage) in text
 
 
 def fast_check_files(stage):
@@ -393,7 +397,7 @@ def test_solution_notebook_runs_and_passes(solution_notebooks, stage, monkeypatc
         pytest.skip(f"solutions/{stage.module_file} does not exist yet")
     if any(not (ROOT / f).exists() for f in fast_check_files(stage)):
         pytest.skip("the stage's check file does not exist yet")
-    nb = execute(notebooks.stage_notebook(stage, solution_notebooks), monkeypatch)
+    nb = execute(notebook_cells.stage_notebook(stage, solution_notebooks), monkeypatch)
     shown = tagged_output(nb, "check")
     assert re.search(rf"stage {stage.number}\s+{stage.name}\s+passed", shown), shown
     assert "kata-check-" not in shown  # locations point at notebooks, not at the build
@@ -408,12 +412,12 @@ def test_solution_notebook_runs_and_passes(solution_notebooks, stage, monkeypatc
 def test_untouched_notebook_runs_and_reads_not_started(stage, tmp_path, monkeypatch):
     if stage not in PRESENT:
         pytest.skip(f"solutions/{stage.module_file} does not exist yet")
-    path = tmp_path / notebooks.notebook_file(stage)
-    path.write_bytes(notebooks.stage_notebook(stage).read_bytes())
+    path = tmp_path / notebook_cells.notebook_file(stage)
+    path.write_bytes(notebook_cells.stage_notebook(stage).read_bytes())
     for other in STAGES:  # the other stages as shipped, for the relative imports
-        if other != stage and notebooks.stage_notebook(other).exists():
-            (tmp_path / notebooks.notebook_file(other)).write_bytes(
-                notebooks.stage_notebook(other).read_bytes())
+        if other != stage and notebook_cells.stage_notebook(other).exists():
+            (tmp_path / notebook_cells.notebook_file(other)).write_bytes(
+                notebook_cells.stage_notebook(other).read_bytes())
     nb = execute(path, monkeypatch)
     shown = tagged_output(nb, "check")
     if all((ROOT / f).exists() for f in fast_check_files(stage)):
@@ -423,6 +427,6 @@ def test_untouched_notebook_runs_and_reads_not_started(stage, tmp_path, monkeypa
                          shown), shown
         assert "✗ " not in shown.split("stages passed")[-1], shown  # no check actually failed
         assert "not started" in shown or "not written yet" in shown
-        assert f"{notebooks.notebook_file(stage)}, cell " in shown or stage.number != 1
+        assert f"{notebook_cells.notebook_file(stage)}, cell " in shown or stage.number != 1
     if stage.number in notebooks.LOOK_STAGES:
         assert "first:" in tagged_output(nb, "look")

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from kata import manifest, stubgen
+from kata import shipped
+from kata.authoring import manifest, stubgen
+from kata.markers import MarkerError
 from kata.stages import ROOT, STAGES
 
 
@@ -43,20 +45,20 @@ def test_every_stub_names_its_stage_and_function(stage):
 
 
 def test_exercises_have_not_drifted_from_solutions():
-    assert stubgen.drift() == [], "run  python -m kata.stubgen"
+    assert stubgen.drift() == [], "run  python -m kata.authoring sync"
 
 
 def test_manifest_is_current():
-    assert manifest.build() == manifest.load(), "run  python -m kata.manifest"
+    assert manifest.build() == shipped.load(), "run  python -m kata.authoring sync"
 
 
 def test_nothing_differs_from_the_shipped_checks_and_data():
-    assert manifest.tampered() == []
+    assert shipped.tampered() == []
 
 
 def test_drift_check_command_reports_drift(tmp_path):
     (tmp_path / "shapes.py").write_text("# edited by hand\n")
-    proc = subprocess.run([sys.executable, "-m", "kata.stubgen", "--check", "--out", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "kata.authoring.stubgen", "--check", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "drifted" in proc.stdout
@@ -70,7 +72,7 @@ def test_drift_check_command_reports_drift(tmp_path):
     ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "outside any function"),
 ])
 def test_malformed_markers_are_errors_with_file_and_line(source, problem):
-    with pytest.raises(stubgen.MarkerError, match=problem) as info:
+    with pytest.raises(MarkerError, match=problem) as info:
         stubgen.generate_stub(source, "solutions/demo.py", 9)
     assert "solutions/demo.py:" in str(info.value)
 

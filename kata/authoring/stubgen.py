@@ -1,23 +1,11 @@
 """Generate the learner's stubs from the reference solutions: the one source of both.
 
-In `solutions/`, the code a learner writes sits between two marker lines (nbgrader's
-convention):
-
-        ### BEGIN SOLUTION
-        out = np.maximum(x, 0)
-        return out, x
-        ### END SOLUTION
-
-and generation replaces each such region with
-
-        # YOUR CODE HERE
-        raise NotImplementedError("stage 3: relu_forward")
-
+Each region of `solutions/` marked as in kata/markers.py becomes the stub's two lines,
 keeping its indentation, and everything else (docstrings, signatures, provided helpers)
 as it is. Files without markers are copied unchanged.
 
-    python -m kata.stubgen            # rewrite exercises/ from solutions/
-    python -m kata.stubgen --check    # report drift, change nothing (exit 1 on drift)
+    python -m kata.authoring.stubgen            # rewrite exercises/ from solutions/
+    python -m kata.authoring.stubgen --check    # report drift, change nothing (exit 1 on drift)
 """
 
 import argparse
@@ -26,65 +14,8 @@ import difflib
 import sys
 from pathlib import Path
 
+from kata.markers import STUB_COMMENT, MarkerError, marked_functions, stub_statement
 from kata.stages import BY_MODULE, ROOT
-
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
-STUB_COMMENT = "# YOUR CODE HERE"
-
-
-class MarkerError(ValueError):
-    """Markers that do not pair up, nest, or sit outside a function."""
-
-
-def _enclosing_functions(tree):
-    """[(first line, last line, qualified name)] of every function, methods as Class.name."""
-    spans = []
-
-    def visit(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                spans.append((child.lineno, child.end_lineno, prefix + child.name))
-                visit(child, prefix + child.name + ".")
-            elif isinstance(child, ast.ClassDef):
-                visit(child, prefix + child.name + ".")
-
-    visit(tree, "")
-    return spans
-
-
-def marked_regions(source, filename):
-    """[(begin line, end line)] (1-based) of the marked regions; MarkerError if malformed."""
-    regions, begin = [], None
-    for number, line in enumerate(source.splitlines(), start=1):
-        text = line.strip()
-        if text == BEGIN:
-            if begin is not None:
-                raise MarkerError(f"{filename}:{number}: {BEGIN} inside the region opened "
-                                  f"at line {begin} (markers do not nest)")
-            begin = number
-        elif text == END:
-            if begin is None:
-                raise MarkerError(f"{filename}:{number}: {END} without a {BEGIN} before it")
-            regions.append((begin, number))
-            begin = None
-    if begin is not None:
-        raise MarkerError(f"{filename}:{begin}: {BEGIN} is never closed by {END}")
-    return regions
-
-
-def marked_functions(source, filename):
-    """[(begin line, end line, qualified name of the enclosing function)] per marked region."""
-    regions = marked_regions(source, filename)
-    spans = _enclosing_functions(ast.parse(source, filename)) if regions else []
-    found = []
-    for begin, end in regions:
-        inside = [s for s in spans if s[0] < begin <= s[1]]
-        if not inside:
-            raise MarkerError(f"{filename}:{begin}: marked region outside any function")
-        found.append((begin, end, max(inside, key=lambda s: s[0])[2]))
-    return found
-
 
 def generate_stub(source, filename, stage_number):
     """The learner's version of one solution module's source."""
@@ -99,7 +30,7 @@ def generate_stub(source, filename, stage_number):
         indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
         out.extend(lines[cursor : begin - 1])
         out.append(f"{indent}{STUB_COMMENT}\n")
-        out.append(f'{indent}raise NotImplementedError("stage {stage_number}: {qualname}")\n')
+        out.append(f"{indent}{stub_statement(stage_number, qualname)}\n")
         cursor = end
     out.extend(lines[cursor:])
     stub = "".join(out)
@@ -165,13 +96,13 @@ def report_drift(problems, folder, command):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m kata.stubgen", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m kata.authoring.stubgen", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")
     parser.add_argument("--out", default=str(ROOT / "exercises"), help="where to write the stubs")
     args = parser.parse_args(argv)
     try:
         if args.check:
-            return report_drift(drift(args.out), "exercises/", "python -m kata.stubgen")
+            return report_drift(drift(args.out), "exercises/", "python -m kata.authoring.stubgen")
         names = write_all(args.out)
         print(f"wrote {len(names)} files to {args.out}")
         return 0

@@ -1,0 +1,291 @@
+"""What the setup, check and look cells of a stage notebook do in a Jupyter kernel.
+
+The setup cell makes a `Session` and keeps it in the notebook's own namespace::
+
+    from kata.notebook import kernel
+    kata_nb = kernel.setup(3, globals())
+    ...
+    kata_nb.check()      # the check cell
+    kata_nb.look()       # the look cell (stages 5-8)
+
+The session makes the kata's other stages importable (`from .affine import ...` reads
+the saved notebooks), remembers the source of every exercise cell as it last ran, and
+grades exactly that, as `python grader.py N` would. All its state lives in the session:
+running the setup cell again starts a fresh one and retires the old.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+import importlib.machinery
+import importlib.util
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from kata.impl import display_path
+from kata.markers import exercise_names, parse_stub_message
+from kata.model import RunResult
+from kata.notebook.cells import (
+    EXERCISE_TAG,
+    NOTEBOOKS_DIR,
+    cell_source,
+    cell_tags,
+    defined_names,
+    notebook_file,
+    stage_notebook,
+)
+from kata.notebook.plots import LOOKS
+from kata.notebook.sourcemap import SOLUTIONS_DIR, SourceMap, materialize
+from kata.stages import BY_NUMBER, Stage, as_stage
+
+KERNEL_PACKAGE = "kata_notebook"  # what `from .x import y` resolves against in a kernel
+
+
+def setup(stage: Stage | int | str, namespace: dict[str, Any] | None = None) -> Session:
+    """The setup cell: a fresh Session for `stage`, replacing any earlier one in `namespace`."""
+    if namespace is not None:
+        for value in list(namespace.values()):
+            if isinstance(value, Session):
+                value.close()
+    session = Session(as_stage(stage))
+    session.start(namespace)
+    return session
+
+
+class Session:
+    """One stage notebook's life in a kernel: what ran, where the notebooks are, temp dirs."""
+
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage
+        self.notebooks_dir = notebooks_dir_for(stage)
+        self.names = saved_exercise_names(stage, self.notebooks_dir)
+        self.ran: dict[str, str] = {}  # exercise name -> the source it last ran with
+        self.last_result: RunResult | None = None
+        self._temp_dirs: list[tempfile.TemporaryDirectory[str]] = []
+        self._shell = _shell()
+
+    def start(self, namespace: dict[str, Any] | None) -> None:
+        build = self._temp_dir("kata-notebook-")
+        materialize(self.notebooks_dir, build)
+        register_package(KERNEL_PACKAGE, build)
+        if namespace is not None:
+            namespace["__package__"] = KERNEL_PACKAGE  # `from .affine import ...` in the cells
+        if self._shell is not None:
+            self._shell.events.register("pre_run_cell", self.record_cell)
+        print(
+            f"Stage {self.stage.number} ({self.stage.title}) is set up. Run the provided "
+            "cells, write the exercise cells, then run the check at the bottom."
+        )
+
+    def close(self) -> None:
+        """Stop listening to cells and remove the session's temporary folders."""
+        if self._shell is not None:
+            try:
+                self._shell.events.unregister("pre_run_cell", self.record_cell)
+            except ValueError:
+                pass
+        for folder in self._temp_dirs:
+            folder.cleanup()
+        self._temp_dirs.clear()
+
+    def record_cell(self, info: Any = None) -> None:
+        """pre_run_cell: remember the last source run for each exercise name it defines."""
+        source = getattr(info, "raw_cell", None)
+        if not source or source.lstrip().startswith("%%"):
+            return  # a cell magic is not Python: the saved cell is graded instead
+        for name in defined_names(source):
+            if name in self.names:
+                self.ran[name] = source
+
+    def _temp_dir(self, prefix: str) -> Path:
+        folder = tempfile.TemporaryDirectory(prefix=prefix)  # removed at exit if not before
+        self._temp_dirs.append(folder)
+        return Path(folder.name).resolve()
+
+    def current_build(self) -> tuple[Path, SourceMap]:
+        """Materialize every notebook, with this stage's exercise cells as last run here."""
+        out = self._temp_dir("kata-check-")
+        source_map = materialize(
+            self.notebooks_dir, out, overrides={self.stage.number: dict(self.ran)}
+        )
+        return out, source_map
+
+    def check(self) -> None:
+        """The check cell: grade the exercise cells as last run, show it as the grader does."""
+        from kata import render
+        from kata.grading import grade
+
+        out, source_map = self.current_build()
+        fast = dataclasses.replace(
+            self.stage, parts=tuple(p for p in self.stage.parts if not p.slow)
+        )
+        result = relocate(grade(str(out), stages=(fast,)), out, source_map, self.notebooks_dir)
+        colour = not os.environ.get("NO_COLOR") and self._shell is not None
+        print(render.render(result, colour=colour, command="python grader.py").rstrip("\n"))
+        notes = self.notes(source_map)
+        if notes:
+            print()
+            for note in notes:
+                print(f"  note: {note}")
+        self.last_result = result
+
+    def notes(self, source_map: SourceMap) -> list[str]:
+        """What the learner should know about what was graded: run, saved, unsaved."""
+        shown = display_path(stage_notebook(self.stage, self.notebooks_dir))
+        segments = [
+            s
+            for segs in source_map.files.values()
+            for s in segs
+            if s.learner and s.notebook == shown and s.name
+        ]
+        ran = [s.name for s in segments if s.from_kernel]
+        saved = [s.name for s in segments if not s.from_kernel]
+        unsaved = [s.name for s in segments if s.unsaved]
+        notes = []
+        if ran and saved:
+            notes.append(
+                f"Graded as last run in this kernel: {', '.join(ran)}; as saved (not run "
+                f"yet): {', '.join(saved)}."
+            )
+        elif ran:
+            notes.append("Graded the exercise cells as last run in this kernel.")
+        else:
+            notes.append(
+                "Graded the exercise cells as saved: none of them has run in this kernel yet."
+            )
+        if unsaved:
+            notes.append(
+                f"What you ran of {', '.join(unsaved)} differs from the saved notebook, which "
+                "is what the grader reads from a terminal: save it (Ctrl-S)."
+            )
+        if any(p.slow for p in self.stage.parts):
+            notes.append(
+                "The MNIST gate was not run here. When these checks pass, save the notebook "
+                f"and run  python grader.py {self.stage.number} --impl notebooks  from a "
+                "terminal."
+            )
+        return notes + source_map.problems
+
+    def look(self) -> None:
+        """The look cell of stages 5-8: numbers (and plots, when matplotlib is there) about
+        what the stage's code does. Says "finish the stage first" while it is unfinished."""
+        out, _ = self.current_build()
+        load = import_build(out)
+        try:
+            LOOKS[self.stage.number](load)
+        except NotImplementedError as error:
+            print(unfinished_note(self.stage, error))
+
+
+def unfinished_note(stage: Stage, error: NotImplementedError) -> str:
+    """What a look says when it ran into a stub: which stage to finish first."""
+    stub = parse_stub_message(str(error))
+    other = BY_NUMBER.get(stub.stage) if stub else None
+    what = f"{error} is not written yet" if str(error) else "a function is not written yet"
+    if other is None or other.number == stage.number:
+        return (
+            f"Finish the stage first: {what} (it still raises NotImplementedError).\n"
+            "Run the check cell above to see what is missing, then run this cell again."
+        )
+    return (
+        f"Finish stage {other.number} ({other.title}) first: {what} (it still raises "
+        f"NotImplementedError in {notebook_file(other)}, as saved).\nThen run this cell again."
+    )
+
+
+def notebooks_dir_for(stage: Stage) -> Path:
+    """The folder of the running notebook when it is a stage notebook, else notebooks/."""
+    here = Path.cwd()
+    return here if stage_notebook(stage, here).exists() else NOTEBOOKS_DIR
+
+
+def saved_exercise_names(stage: Stage, notebooks_dir: Path) -> set[str]:
+    """Names defined by the exercise cells of the saved notebook (or of the stubs)."""
+    names: set[str] = set()
+    try:
+        nb = json.loads(stage_notebook(stage, notebooks_dir).read_text(encoding="utf-8"))
+        for cell in nb.get("cells", []):
+            if EXERCISE_TAG in cell_tags(cell):
+                names.update(defined_names(cell_source(cell))[:1])
+    except (OSError, ValueError, AttributeError):
+        pass
+    if not names:
+        solution = SOLUTIONS_DIR / stage.module_file
+        if solution.exists():
+            names = exercise_names(solution.read_text(encoding="utf-8"), stage.module_file)
+    return names
+
+
+def register_package(name: str, directory: Path | str) -> ModuleType:
+    """Make `directory` importable as the package `name` (replacing an earlier one)."""
+    for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+        del sys.modules[key]
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = [str(directory)]
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    importlib.invalidate_caches()
+    return package
+
+
+def import_build(directory: Path) -> Callable[[str], ModuleType]:
+    """Import a materialized folder as a package of its own; returns load(module name)."""
+    name = "kata_look_" + re.sub(r"\W", "_", Path(directory).name)  # unique: a temp dir
+    register_package(name, directory)
+    return lambda module: importlib.import_module(f"{name}.{module}")
+
+
+def relocate(
+    result: RunResult, out_dir: Path, source_map: SourceMap, notebooks_dir: Path
+) -> RunResult:
+    """Rewrite a RunResult graded on a materialized folder as if graded on the notebooks:
+    locations in the folder become notebook cells."""
+    out_dir = Path(out_dir).resolve()
+    pattern = re.compile(re.escape(str(out_dir)) + r"[/\\](\w+\.py)(?::(\d+)|\", line (\d+))?")
+
+    def where(match: re.Match[str]) -> str:
+        path, line = out_dir / match.group(1), match.group(2) or match.group(3)
+        shown = source_map.notebook_for(path) or match.group(1)
+        if line is None:
+            return shown
+        place = source_map.describe(path, int(line))
+        return place or f"{shown} (generated line {line})"
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, enum.Enum):
+            return value
+        if isinstance(value, str):
+            return pattern.sub(where, value)
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                setattr(value, f.name, fix(getattr(value, f.name)))
+        return value
+
+    fix(result)
+    result.impl = "notebooks"
+    result.impl_dir = display_path(notebooks_dir)
+    for stage_result in result.stages:
+        stage = BY_NUMBER[stage_result.number]
+        stage_result.module_file = display_path(stage_notebook(stage, notebooks_dir))
+    return result
+
+
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()

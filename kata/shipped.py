@@ -1,0 +1,60 @@
+"""The kata as it was shipped, recorded in kata/manifest.json: SHA-256 of every check and
+data file, and the names of the functions each stage's stubs leave to the learner.
+
+The grader reads it to say when results are not comparable (a check or data file was
+edited) and to recognise an untouched stage without running it. The instructor's tool
+kata/authoring/manifest.py writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kata.stages import ROOT
+
+MANIFEST = ROOT / "kata" / "manifest.json"
+GUARDED = ("checks", "data")
+GUARDED_SUFFIXES = {".py", ".gz"}
+
+
+def guarded_files(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
+    """(path relative to root, path) of every file whose change makes results incomparable."""
+    for folder in GUARDED:
+        for path in sorted((root / folder).rglob("*")):
+            if (
+                path.is_file()
+                and path.suffix in GUARDED_SUFFIXES
+                and "__pycache__" not in path.parts
+            ):
+                yield path.relative_to(root).as_posix(), path
+
+
+def hashes(root: Path = ROOT) -> dict[str, str]:
+    return {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in guarded_files(root)}
+
+
+def load() -> dict[str, Any]:
+    """The recorded manifest ({"files": {...}, "stubs": {...}}), empty when unreadable."""
+    try:
+        return json.loads(MANIFEST.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"files": {}, "stubs": {}}
+
+
+def stub_names(stage_number: int) -> list[str]:
+    """Qualified names of the functions a learner writes in that stage, as shipped."""
+    return list(load()["stubs"].get(str(stage_number), []))
+
+
+def tampered(root: Path = ROOT) -> list[str]:
+    """["checks/test_3_activations.py (changed)", ...] against the shipped hashes."""
+    shipped = load()["files"]
+    now = hashes(root)
+    report = [f"{rel} (changed)" for rel in sorted(shipped) if rel in now and now[rel] != shipped[rel]]
+    report += [f"{rel} (missing)" for rel in sorted(shipped) if rel not in now]
+    report += [f"{rel} (added)" for rel in sorted(now) if rel not in shipped]
+    return report
