@@ -15,6 +15,8 @@ and render it for a terminal (kata/render.py) or a machine (kata/export.py).
 Exit status: 0 exactly when every stage that ran passed.
 """
 
+from __future__ import annotations
+
 import argparse
 import hashlib
 import json
@@ -22,18 +24,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 
 from kata import export, render
 from kata.grading import grade
 from kata.hints import stage_tips
 from kata.impl import ImplError, display_path, resolve
-from kata.stages import ROOT, STAGES, find_stage
+from kata.model import StageResult
+from kata.stages import ROOT, STAGES, Stage, find_stage
 
 HINT_STATE = Path(os.environ.get("KATA_HINT_STATE", ROOT / ".kata" / "hints.json"))
 EXIT_USAGE = 2
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["hint"]:
         return hint_command(argv[1:])
@@ -49,22 +53,35 @@ def main(argv=None):
     return run_once(args, stages)
 
 
-def parse_args(argv):
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python grader.py", description="Grade the kata's stages.",
-        epilog="Subcommand:  python grader.py hint STAGE [--reset]")
+        prog="python grader.py",
+        description="Grade the kata's stages.",
+        epilog="Subcommand:  python grader.py hint STAGE [--reset]",
+    )
     parser.add_argument("stage", nargs="?", help="one stage, by number (3) or name (activations)")
-    parser.add_argument("--impl", default="exercises",
-                        help="exercises (default), solutions, notebooks, or a directory of stage files")
-    parser.add_argument("--all", action="store_true",
-                        help="run every stage even past one that does not pass, and detail them all")
+    parser.add_argument(
+        "--impl",
+        default="exercises",
+        help="exercises (default), solutions, notebooks, or a directory of stage files",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="run every stage even past one that does not pass, and detail them all",
+    )
     parser.add_argument("--verbose", action="store_true", help="show every failing check")
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     parser.add_argument("--watch", action="store_true", help="re-run when a file changes")
     parser.add_argument("--seed", type=int, default=None, help="base seed of the checks' rngs")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                        help="time limit of each stage's fast checks (default: the manifest's)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time limit of each stage's fast checks (default: the manifest's)",
+    )
     parser.add_argument("--memory-mb", type=int, default=4096, help="memory cap per stage process")
     colour = parser.add_mutually_exclusive_group()
     colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
@@ -72,24 +89,40 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def run_once(args, stages, out=sys.stdout):
+def run_once(args: argparse.Namespace, stages: list[Stage], out: IO[str] = sys.stdout) -> int:
     paint = render.Painter(render.use_colour(out, args.colour), render.can_encode(out))
     out.write(render.header(display_path(resolve(args.impl)), paint) + "\n\n")
     out.flush()
 
-    def on_stage(stage_result):
+    def on_stage(stage_result: StageResult) -> None:
         out.write(render.stage_row(stage_result, paint) + "\n")
         out.flush()
 
-    def live(line):
+    def live(line: str) -> None:
         out.write(paint(f"      {line}", "dim") + "\n")
         out.flush()
 
-    result = grade(args.impl, stages, run_all=args.all, seed=args.seed,
-                   memory_mb=args.memory_mb, time_limit=args.time_limit, on_stage=on_stage, live=live)
+    result = grade(
+        args.impl,
+        stages,
+        run_all=args.all,
+        seed=args.seed,
+        memory_mb=args.memory_mb,
+        time_limit=args.time_limit,
+        on_stage=on_stage,
+        live=live,
+    )
     shown = sys.maxsize if args.verbose else render.SHOWN_FAILURES
-    out.write(render.render(result, stream=out, colour=args.colour, show_all=args.all, rows=False,
-                            shown_failures=shown))
+    out.write(
+        render.render(
+            result,
+            stream=out,
+            colour=args.colour,
+            show_all=args.all,
+            rows=False,
+            shown_failures=shown,
+        )
+    )
     out.flush()
     if args.json:
         export.write_json(result, args.json)
@@ -98,7 +131,7 @@ def run_once(args, stages, out=sys.stdout):
     return 0 if result.passed else 1
 
 
-def watch(args, stages, poll_seconds=0.5):
+def watch(args: argparse.Namespace, stages: list[Stage], poll_seconds: float = 0.5) -> int:
     """Re-run the stage being worked on whenever a file of the implementation changes."""
     directory = resolve(args.impl)
     current = stages
@@ -118,7 +151,7 @@ def watch(args, stages, poll_seconds=0.5):
         return 0
 
 
-def fingerprint(directory):
+def fingerprint(directory: Path) -> str:
     """Content hashes of the implementation's files: editors that save by rename are seen."""
     digest = hashlib.sha256()
     for path in sorted(Path(directory).rglob("*")):
@@ -130,9 +163,10 @@ def fingerprint(directory):
     return digest.hexdigest()
 
 
-def hint_command(argv):
-    parser = argparse.ArgumentParser(prog="python grader.py hint",
-                                     description="Reveal a stage's tips one at a time.")
+def hint_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python grader.py hint", description="Reveal a stage's tips one at a time."
+    )
     parser.add_argument("stage")
     parser.add_argument("--reset", action="store_true", help="hide the stage's tips again")
     args = parser.parse_args(argv)
@@ -156,18 +190,18 @@ def hint_command(argv):
     for number, tip in enumerate(tips[:shown], start=1):
         print(f"  {number}. {tip}")
     if shown < len(tips):
-        print(f"\n(run it again for the next one; --reset hides them)")
+        print("\n(run it again for the next one; --reset hides them)")
     return 0
 
 
-def read_hint_state():
+def read_hint_state() -> dict[str, int]:
     try:
         return json.loads(HINT_STATE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def write_hint_state(state):
+def write_hint_state(state: dict[str, Any]) -> None:
     export.write_atomic(HINT_STATE, json.dumps(state, indent=1) + "\n")
 
 

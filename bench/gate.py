@@ -31,14 +31,17 @@ LONG_TARGET = 0.98
 
 
 def modules():
-    return [load_module(SOLUTIONS, name)
-            for name in ("shapes", "backward", "optimizers", "training")]
+    return [
+        load_module(SOLUTIONS, name) for name in ("shapes", "backward", "optimizers", "training")
+    ]
 
 
 def summary(label, values, fmt):
     values = sorted(values)
-    return (f"{label}: min {fmt(values[0])}  median {fmt(statistics.median(values))}  "
-            f"max {fmt(values[-1])}")
+    return (
+        f"{label}: min {fmt(values[0])}  median {fmt(statistics.median(values))}  "
+        f"max {fmt(values[-1])}"
+    )
 
 
 def bench_gate(seeds, data, log):
@@ -46,13 +49,18 @@ def bench_gate(seeds, data, log):
     for seed in seeds:
         result = run_gate(*modules(), seed=seed, data=data, log=log)
         results.append(result)
-        print(f"seed {seed}: test accuracy {result['accuracy']:.2%}, "
-              f"training {result['seconds']:.1f} s", flush=True)
+        print(
+            f"seed {seed}: test accuracy {result['accuracy']:.2%}, "
+            f"training {result['seconds']:.1f} s",
+            flush=True,
+        )
     accs = [r["accuracy"] for r in results]
     secs = [r["seconds"] for r in results]
     recipe = ", ".join(f"{epochs} epochs at lr {lr:g}" for lr, epochs in PHASES)
-    print(f"\ngate recipe ({recipe}; batch 128; gate seed {GATE_SEED}), "
-          f"{len(seeds)} seeds {list(seeds)}:")
+    print(
+        f"\ngate recipe ({recipe}; batch 128; gate seed {GATE_SEED}), "
+        f"{len(seeds)} seeds {list(seeds)}:"
+    )
     print("  " + summary("test accuracy", accs, lambda a: f"{a:.2%}"))
     print("  " + summary("training seconds", secs, lambda s: f"{s:.1f}"))
     margin = min(accs) - THRESHOLD
@@ -63,26 +71,45 @@ def bench_gate(seeds, data, log):
 def bench_long(data, log):
     recipe = ", ".join(f"{epochs} epochs at lr {lr:g}" for lr, epochs in LONG_PHASES)
     print(f"\nlong recipe: dropout {LONG_DROPOUT}, {recipe}, batch 128", flush=True)
-    result = run_gate(*modules(), seed=GATE_SEED, phases=LONG_PHASES, dropout=LONG_DROPOUT,
-                      data=data, log=log)
+    result = run_gate(
+        *modules(), seed=GATE_SEED, phases=LONG_PHASES, dropout=LONG_DROPOUT, data=data, log=log
+    )
     acc = result["accuracy"]
-    print(f"long recipe: test accuracy {acc:.2%} (target {LONG_TARGET:.1%}), "
-          f"training {result['seconds']:.1f} s", flush=True)
+    print(
+        f"long recipe: test accuracy {acc:.2%} (target {LONG_TARGET:.1%}), "
+        f"training {result['seconds']:.1f} s",
+        flush=True,
+    )
     return acc >= LONG_TARGET
 
 
 def bench_fast_checks():
-    files = [str(ROOT / "checks" / part.check_file)
-             for stage in STAGES for part in stage.parts if not part.slow]
-    command = [sys.executable, "-m", "pytest", *files, "--impl", "solutions", "-q",
-               "-p", "no:randomly"]
+    files = [
+        str(ROOT / "checks" / part.check_file)
+        for stage in STAGES
+        for part in stage.parts
+        if not part.slow
+    ]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *files,
+        "--impl",
+        "solutions",
+        "-q",
+        "-p",
+        "no:randomly",
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "(no output)"
-    print(f"\nfast checks of stages 1-{STAGES[-1].number} with solutions "
-          f"({len(files)} files, one pytest run): {seconds:.1f} s wall, pytest says: {last}",
-          flush=True)
+    print(
+        f"\nfast checks of stages 1-{STAGES[-1].number} with solutions "
+        f"({len(files)} files, one pytest run): {seconds:.1f} s wall, pytest says: {last}",
+        flush=True,
+    )
     return done.returncode == 0
 
 

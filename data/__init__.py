@@ -8,11 +8,14 @@ The four files are the original distribution of the MNIST database of handwritte
     images, labels = load_mnist("train")   # uint8 (60000, 28, 28), uint8 (60000,)
 """
 
+from __future__ import annotations
+
 import gzip
 import hashlib
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -22,12 +25,14 @@ SPLITS = {
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10_000),
 }
 
+# fmt: off
 SHA256 = {
-    "train-images-idx3-ubyte.gz": "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
-    "train-labels-idx1-ubyte.gz": "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
+    "train-images-idx3-ubyte.gz": "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",  # noqa: E501
+    "train-labels-idx1-ubyte.gz": "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",  # noqa: E501
     "t10k-images-idx3-ubyte.gz": "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
     "t10k-labels-idx1-ubyte.gz": "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
 }
+# fmt: on
 
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 RESTORE = "restore it with:  git checkout -- data/{name}"
@@ -37,7 +42,7 @@ class MnistFileError(RuntimeError):
     """A data file is missing, corrupt or not in the IDX format."""
 
 
-def load_mnist(split):
+def load_mnist(split: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """Load one split of MNIST.
 
     Inputs:
@@ -59,7 +64,7 @@ def load_mnist(split):
     return images, labels
 
 
-def _read_verified(name):
+def _read_verified(name: str) -> bytes:
     path = DATA_DIR / name
     if not path.is_file():
         raise MnistFileError(f"missing data file {path}; " + RESTORE.format(name=name))
@@ -73,7 +78,7 @@ def _read_verified(name):
     return gzip.decompress(raw)
 
 
-def _parse_idx(raw, magic, name):
+def _parse_idx(raw: bytes, magic: int, name: str) -> npt.NDArray[np.uint8]:
     """IDX: a big-endian int32 magic number, one int32 per dimension, then uint8 data."""
     ndim = {IMAGES_MAGIC: 3, LABELS_MAGIC: 1}[magic]
     header = np.frombuffer(raw, dtype=">i4", count=1 + ndim)

@@ -259,7 +259,7 @@ def describe_import_error(error: BaseException, impl_dir: Path) -> Record:
         where = {"file": error.filename, "line": error.lineno}
         return message(MessageKind.ERROR, text, location=where)
     frames = [f for f in traceback.extract_tb(error.__traceback__) if _inside(f.filename, impl_dir)]
-    where = {"file": frames[-1].filename, "line": frames[-1].lineno} if frames else None
+    place = {"file": frames[-1].filename, "line": frames[-1].lineno} if frames else None
     if isinstance(error, SystemExit):
         text = "your module called sys.exit() (or exit()) while being imported"
     elif (
@@ -270,9 +270,7 @@ def describe_import_error(error: BaseException, impl_dir: Path) -> Record:
         text = f"missing module file: {error.name.removeprefix(f'{PACKAGE}.')}.py"
     else:
         text = f"{type(error).__name__}: {error}".replace(f"{PACKAGE}.", "")
-    return message(
-        MessageKind.ERROR, text, "fix this first: the module must import cleanly", where
-    )
+    return message(MessageKind.ERROR, text, "fix this first: the module must import cleanly", place)
 
 
 def _inside(filename: str, directory: Path) -> bool:

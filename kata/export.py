@@ -46,7 +46,7 @@ def write_json(result: RunResult, path: Path | str) -> None:
 def gradescope_document(result: RunResult) -> dict[str, Any]:
     """Gradescope's autograder results.json: one test per graded entry of each stage, worth
     its share of the stage's points (kata/scoring.py)."""
-    tests = []
+    tests: list[dict[str, Any]] = []
     for stage in result.stages:
         each = scoring.entry_points(stage)
         for index, entry in enumerate(scoring.entries(stage), start=1):
@@ -76,7 +76,9 @@ def gradescope_document(result: RunResult) -> dict[str, Any]:
 
 def messages_text(messages: Iterable[Message]) -> str:
     return "\n".join(
-        m.text + (f"\nhint: {m.hint}" if m.hint else "") + (f"\nat {m.location}" if m.location else "")
+        m.text
+        + (f"\nhint: {m.hint}" if m.hint else "")
+        + (f"\nat {m.location}" if m.location else "")
         for m in messages
     )
 

@@ -34,14 +34,23 @@ from kata.model import (
     RunResult,
     StageResult,
 )
-from kata.notebook.sourcemap import SourceMap, materialize
 from kata.notebook.cells import stage_notebook
+from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
 from kata.stages import STAGES, Part, Stage, all_needs
 
 
-def grade(impl_spec="exercises", stages=STAGES, *, run_all=False, seed=None,
-          memory_mb=DEFAULT_MEMORY_MB, time_limit=None, on_stage=None, live=None):
+def grade(
+    impl_spec: str = "exercises",
+    stages: Sequence[Stage] = STAGES,
+    *,
+    run_all: bool = False,
+    seed: int | None = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    time_limit: float | None = None,
+    on_stage: Callable[[StageResult], None] | None = None,
+    live: Callable[[str], None] | None = None,
+) -> RunResult:
     """Grade `stages` of the implementation named by `impl_spec`.
 
     on_stage(StageResult) is called as each stage finishes; live(line) gets the lines the
@@ -51,16 +60,29 @@ def grade(impl_spec="exercises", stages=STAGES, *, run_all=False, seed=None,
     impl_dir = resolve(impl_spec)
     with Workspace(impl_spec, impl_dir) as workspace:
         single = len(stages) == 1
-        results = {}
+        results: dict[int, StageResult] = {}
         for stage in stages:
-            result = grade_stage(stage, workspace, results, run_all=run_all or single,
-                                 seed=seed, memory_mb=memory_mb, time_limit=time_limit, live=live)
+            result = grade_stage(
+                stage,
+                workspace,
+                results,
+                run_all=run_all or single,
+                seed=seed,
+                memory_mb=memory_mb,
+                time_limit=time_limit,
+                live=live,
+            )
             results[stage.number] = result
             if on_stage:
                 on_stage(result)
-    return RunResult(impl=str(impl_spec), impl_dir=display_path(impl_dir),
-                     stages=list(results.values()), seconds=time.monotonic() - started,
-                     tampered=shipped.tampered(), total_stages=len(STAGES))
+    return RunResult(
+        impl=str(impl_spec),
+        impl_dir=display_path(impl_dir),
+        stages=list(results.values()),
+        seconds=time.monotonic() - started,
+        tampered=shipped.tampered(),
+        total_stages=len(STAGES),
+    )
 
 
 class Workspace:
@@ -69,26 +91,30 @@ class Workspace:
     Notebooks are first turned into module files (by reading their JSON, not running them).
     """
 
-    def __init__(self, impl_spec, impl_dir):
-        self.spec, self.source_dir, self.dir, self.source_map, self._tmp = impl_spec, impl_dir, impl_dir, None, None
+    def __init__(self, impl_spec: str, impl_dir: Path) -> None:
+        self.spec = impl_spec
+        self.source_dir = impl_dir  # what the learner edits
+        self.dir = impl_dir  # what the children import (a materialized copy, for notebooks)
+        self.source_map: SourceMap | None = None
+        self._tmp: str | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Workspace:
         if self.spec == "notebooks":
             self._tmp = tempfile.mkdtemp(prefix="kata-notebooks-")
             self.source_map = materialize(self.source_dir, self._tmp)
             self.dir = Path(self._tmp).resolve()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def module_label(self, stage):
+    def module_label(self, stage: Stage) -> str:
         if self.source_map is not None:
             return display_path(stage_notebook(stage, self.source_dir))
         return display_path(self.source_dir / stage.module_file)
 
-    def where(self, location):
+    def where(self, location: dict[str, Any] | None) -> str | None:
         """{"file", "line"} from a child -> "exercises/activations.py:88"."""
         if not location or not location.get("file"):
             return None
@@ -99,16 +125,37 @@ class Workspace:
         return f"{display_path(location['file'])}:{location['line']}"
 
 
-def grade_stage(stage, workspace, earlier, *, run_all, seed, memory_mb, time_limit, live):
-    parts = [p if p.slow or time_limit is None else replace(p, time_limit=time_limit)
-             for p in stage.parts]
-    result = StageResult(stage.number, stage.name, stage.title, workspace.module_label(stage),
-                         status=NOT_STARTED, time_limit=parts[0].time_limit)
+def grade_stage(
+    stage: Stage,
+    workspace: Workspace,
+    earlier: dict[int, StageResult],
+    *,
+    run_all: bool,
+    seed: int | None,
+    memory_mb: int,
+    time_limit: float | None,
+    live: Callable[[str], None] | None,
+) -> StageResult:
+    parts = [
+        p if p.slow or time_limit is None else replace(p, time_limit=time_limit)
+        for p in stage.parts
+    ]
+    result = StageResult(
+        stage.number,
+        stage.name,
+        stage.title,
+        workspace.module_label(stage),
+        status=NOT_STARTED,
+        time_limit=parts[0].time_limit,
+    )
     module_path = workspace.dir / stage.module_file
     if not module_path.is_file():
         result.status = ERROR
-        result.error = Message(f"missing file: {result.module_file}",
-                               "copy it from a fresh exercises/ folder", kind=MessageKind.ERROR)
+        result.error = Message(
+            f"missing file: {result.module_file}",
+            "copy it from a fresh exercises/ folder",
+            kind=MessageKind.ERROR,
+        )
         return result
     waiting = [n for n in all_needs(stage) if n in earlier and earlier[n].status != PASSED]
     if waiting and not run_all:
@@ -117,8 +164,14 @@ def grade_stage(stage, workspace, earlier, *, run_all, seed, memory_mb, time_lim
     for part in parts:
         if part.slow and result.status != PASSED:
             break
-        run = run_part(stage, part, workspace.dir, seed=seed, memory_mb=memory_mb,
-                       live=live if part.slow else None)
+        run = run_part(
+            stage,
+            part,
+            workspace.dir,
+            seed=seed,
+            memory_mb=memory_mb,
+            live=live if part.slow else None,
+        )
         result.seconds += run.seconds
         result.output = (result.output + run.output)[-20_000:]
         result.output_bytes += run.output_bytes
@@ -128,7 +181,7 @@ def grade_stage(stage, workspace, earlier, *, run_all, seed, memory_mb, time_lim
     return result
 
 
-def merge_part(result, part, run, workspace):
+def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspace) -> None:
     """Fold one child's outcome into the stage's result."""
     if run.timed_out:
         result.status = TIMED_OUT
@@ -137,48 +190,72 @@ def merge_part(result, part, run, workspace):
             f"the checks did not finish within {part.time_limit:.0f} s"
             + ("; this is where your code was when it was stopped:" if where else ""),
             "look for a loop whose condition never changes, or work that grows far too fast",
-            where, kind=MessageKind.ERROR)
+            where,
+            kind=MessageKind.ERROR,
+        )
         return
     if run.results is None:
         code = run.returncode
         result.status = ERROR
         result.error = Message(
             f"the checks' process ended without a result (exit code {code}): did your code "
-            "call os._exit(), or run out of memory?", None, kind=MessageKind.ERROR)
+            "call os._exit(), or run out of memory?",
+            None,
+            kind=MessageKind.ERROR,
+        )
         return
     if run.results.get("error"):
         raw = run.results["error"]
         result.status = ERROR
-        result.error = Message(raw["text"], raw.get("hint"), workspace.where(raw.get("location")),
-                               kind=MessageKind(raw.get("kind", "error")))
+        result.error = Message(
+            raw["text"],
+            raw.get("hint"),
+            workspace.where(raw.get("location")),
+            kind=MessageKind(raw.get("kind", "error")),
+        )
         return
     for raw in run.results["checks"]:
-        messages = [Message(m["text"], m.get("hint"), workspace.where(m.get("location")),
-                            MessageKind(m.get("kind", "failed"))) for m in raw["messages"]]
+        messages = [
+            Message(
+                m["text"],
+                m.get("hint"),
+                workspace.where(m.get("location")),
+                MessageKind(m.get("kind", "failed")),
+            )
+            for m in raw["messages"]
+        ]
         result.checks.append(Check(raw["id"], raw["title"], CheckStatus(raw["status"]), messages))
         props = raw.get("properties") or {}
         if "gate_accuracy" in props:
-            result.gate = {"accuracy": props["gate_accuracy"],
-                           "seconds": props.get("gate_seconds"), "time_limit": part.time_limit}
+            result.gate = {
+                "accuracy": props["gate_accuracy"],
+                "seconds": props.get("gate_seconds"),
+                "time_limit": part.time_limit,
+            }
     counted = result.counted
     waiting = (CheckStatus.NOT_STARTED, CheckStatus.NEEDS)
     if all(c.status == CheckStatus.PASSED for c in counted):
         result.status = PASSED
     elif all(c.status in waiting for c in counted) and any(
-            c.status == CheckStatus.NOT_STARTED for c in counted):
+        c.status == CheckStatus.NOT_STARTED for c in counted
+    ):
         result.status = NOT_STARTED  # its own stubs untouched (some checks also wait for others)
     else:
         result.status = FAILING
     if result.status == NOT_STARTED or result.status == FAILING:
-        stubs = [m.location for c in counted for m in c.messages
-                 if m.kind == MessageKind.NOT_STARTED and m.location]
+        stubs = [
+            m.location
+            for c in counted
+            for m in c.messages
+            if m.kind == MessageKind.NOT_STARTED and m.location
+        ]
         result.first_stub = stubs[0] if stubs else None
 
 
 HANG_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
-def hang_location(trace, workspace):
+def hang_location(trace: str, workspace: Workspace) -> str | None:
     """The innermost line of the learner's code in a faulthandler dump, if any."""
     for match in HANG_FRAME.finditer(trace):  # faulthandler lists the innermost frame first
         path = Path(match["file"])
@@ -187,20 +264,27 @@ def hang_location(trace, workspace):
     return None
 
 
-def probe_without_running(result, module_path, stage, waiting, workspace):
+def probe_without_running(
+    result: StageResult, module_path: Path, stage: Stage, waiting: list[int], workspace: Workspace
+) -> StageResult:
     """A stage that cannot run yet: untouched stub -> not started, else locked."""
     try:
         untouched, first = stub_is_untouched(module_path, shipped.stub_names(stage.number))
     except SyntaxError as error:
         result.status = ERROR
-        result.error = Message(f"SyntaxError: {error.msg}", None,
-                               workspace.where({"file": str(module_path), "line": error.lineno}),
-                               kind=MessageKind.ERROR)
+        result.error = Message(
+            f"SyntaxError: {error.msg}",
+            None,
+            workspace.where({"file": str(module_path), "line": error.lineno}),
+            kind=MessageKind.ERROR,
+        )
         return result
     result.waiting_for = waiting
     if untouched:
         result.status = NOT_STARTED
-        result.first_stub = workspace.where({"file": str(module_path), "line": first}) if first else None
+        result.first_stub = (
+            workspace.where({"file": str(module_path), "line": first}) if first else None
+        )
     else:
         result.status = LOCKED
     return result

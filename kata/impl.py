@@ -9,12 +9,15 @@ resolve inside the same implementation.
 Only the checks' processes import an implementation; the grader itself never does.
 """
 
+from __future__ import annotations
+
 import importlib
 import importlib.machinery
 import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from kata.stages import ROOT
 
@@ -27,7 +30,7 @@ class ImplError(ValueError):
     """The --impl value does not name a usable implementation."""
 
 
-def resolve(spec=None):
+def resolve(spec: str | None = None) -> Path:
     """The directory of an implementation named by `spec` (None: $KATA_IMPL or exercises)."""
     spec = spec or os.environ.get(ENV_VAR) or "exercises"
     if spec == "notebooks":
@@ -42,7 +45,7 @@ def resolve(spec=None):
     return path
 
 
-def display_path(path):
+def display_path(path: Path | str) -> str:
     """A path as the learner thinks of it: relative to the kata when inside it."""
     path = Path(path)
     try:
@@ -51,22 +54,22 @@ def display_path(path):
         return str(path)
 
 
-def load_package(directory):
+def load_package(directory: Path | str) -> ModuleType:
     """Import `directory` as the package `kata_impl` (once per process) and return it."""
-    directory = str(Path(directory).resolve())
+    folder = str(Path(directory).resolve())
     existing = sys.modules.get(PACKAGE)
     if existing is not None:
-        if list(existing.__path__) != [directory]:
+        if list(existing.__path__) != [folder]:
             raise ImplError(f"{PACKAGE} is already loaded from {existing.__path__[0]}")
         return existing
     spec = importlib.machinery.ModuleSpec(PACKAGE, None, is_package=True)
-    spec.submodule_search_locations = [directory]
+    spec.submodule_search_locations = [folder]
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
     return package
 
 
-def load_module(directory, name):
+def load_module(directory: Path | str, name: str) -> ModuleType:
     """Import the stage module `name` (e.g. "activations") from the implementation."""
     load_package(directory)
     return importlib.import_module(f"{PACKAGE}.{name}")

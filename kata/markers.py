@@ -71,6 +71,7 @@ def is_stub_statement(node: ast.stmt) -> bool:
         and call.func.id == "NotImplementedError"
         and len(call.args) == 1
         and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
         and parse_stub_message(call.args[0].value) is not None
     )
 

@@ -136,7 +136,7 @@ class RunResult:
         data = asdict(self)
         data["passed"] = self.passed
         data["stages_passed"] = self.stages_passed
-        for stage, raw in zip(self.stages, data["stages"]):
+        for stage, raw in zip(self.stages, data["stages"], strict=True):
             raw["checks_passed"] = stage.passed_checks
             raw["checks_total"] = stage.counted_checks
         return data

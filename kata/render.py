@@ -1,9 +1,12 @@
 """Render a RunResult for a person at a terminal: one row per stage, a progress bar, and the
 first stage that does not pass, in detail, with the learner's file and line and a hint."""
 
+from __future__ import annotations
+
 import os
 import sys
 import textwrap
+from typing import IO, Any
 
 from kata.model import (
     ERROR,
@@ -12,8 +15,13 @@ from kata.model import (
     NOT_STARTED,
     PASSED,
     TIMED_OUT,
+    Check,
     CheckStatus,
+    Message,
     MessageKind,
+    RunResult,
+    StageResult,
+    Status,
 )
 from kata.stages import BY_NUMBER, GATE_ACCURACY, STAGES
 
@@ -34,7 +42,7 @@ STATUS_STYLE = {
 }
 
 
-def use_colour(stream, choice=None):
+def use_colour(stream: IO[str] | Any, choice: bool | None = None) -> bool:
     """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
     if choice is not None:
         return choice
@@ -43,7 +51,7 @@ def use_colour(stream, choice=None):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def can_encode(stream, text="✓✗█░⏱…"):
+def can_encode(stream: IO[str] | Any, text: str = "✓✗█░⏱…") -> bool:
     try:
         text.encode(getattr(stream, "encoding", None) or "ascii")
         return True
@@ -52,20 +60,20 @@ def can_encode(stream, text="✓✗█░⏱…"):
 
 
 class Painter:
-    def __init__(self, colour, unicode):
+    def __init__(self, colour: bool, unicode: bool) -> None:
         self.colour, self.unicode = colour, unicode
 
-    def __call__(self, text, style):
+    def __call__(self, text: str, style: str | None) -> str:
         if not self.colour or not style:
             return text
         return f"\033[{COLOURS[style]}m{text}\033[0m"
 
-    def symbol(self, status):
+    def symbol(self, status: Status) -> str:
         fancy, plain, style = STATUS_STYLE[status]
         return self(fancy if self.unicode else plain, style)
 
 
-def status_text(stage):
+def status_text(stage: StageResult) -> str:
     if stage.status == FAILING:
         return f"failing ({stage.passed_checks} of {stage.counted_checks} checks pass)"
     if stage.status == LOCKED and stage.waiting_for:
@@ -75,34 +83,49 @@ def status_text(stage):
     return stage.status
 
 
-def stage_row(stage, paint):
-    timing = (f"{stage.seconds:5.1f} s of {stage.time_limit:.0f} s" if stage.seconds
-              else f"  (limit {stage.time_limit:.0f} s)")
+def stage_row(stage: StageResult, paint: Painter) -> str:
+    timing = (
+        f"{stage.seconds:5.1f} s of {stage.time_limit:.0f} s"
+        if stage.seconds
+        else f"  (limit {stage.time_limit:.0f} s)"
+    )
     text = status_text(stage)
-    row = (f"  {paint.symbol(stage.status)} stage {stage.number}  {stage.name:<12} "
-           f"{paint(f'{text:<36}', STATUS_STYLE[stage.status][2])} {paint(timing, 'dim')}")
+    row = (
+        f"  {paint.symbol(stage.status)} stage {stage.number}  {stage.name:<12} "
+        f"{paint(f'{text:<36}', STATUS_STYLE[stage.status][2])} {paint(timing, 'dim')}"
+    )
     if stage.gate:
         g = stage.gate
-        row += "\n" + paint(f"      MNIST gate: test accuracy {100 * g['accuracy']:.2f}% "
-                            f"(needs {100 * GATE_ACCURACY:.2f}%) in {g['seconds']:.0f} s of "
-                            f"{g['time_limit']:.0f} s",
-                            "green" if g["accuracy"] >= GATE_ACCURACY else "red")
+        row += "\n" + paint(
+            f"      MNIST gate: test accuracy {100 * g['accuracy']:.2f}% "
+            f"(needs {100 * GATE_ACCURACY:.2f}%) in {g['seconds']:.0f} s of "
+            f"{g['time_limit']:.0f} s",
+            "green" if g["accuracy"] >= GATE_ACCURACY else "red",
+        )
     return row
 
 
-def progress_bar(done, total, paint, width=24):
+def progress_bar(done: int, total: int, paint: Painter, width: int = 24) -> str:
     filled = round(width * done / total) if total else 0
     full, empty = ("█", "░") if paint.unicode else ("#", "-")
-    return f"  [{paint(full * filled, 'green')}{empty * (width - filled)}] {done}/{total} stages passed"
+    bar = paint(full * filled, "green") + empty * (width - filled)
+    return f"  [{bar}] {done}/{total} stages passed"
 
 
-def header(result_or_impl, paint):
-    impl = result_or_impl
+def header(impl: str, paint: Painter) -> str:
     return paint(f"NumPy neural-network kata · grading {impl}", "bold")
 
 
-def render(result, *, stream=None, colour=None, show_all=False, rows=True, command="python grader.py",
-           shown_failures=SHOWN_FAILURES):
+def render(
+    result: RunResult,
+    *,
+    stream: IO[str] | None = None,
+    colour: bool | None = None,
+    show_all: bool = False,
+    rows: bool = True,
+    command: str = "python grader.py",
+    shown_failures: int = SHOWN_FAILURES,
+) -> str:
     """The whole view as text. rows=False when the rows were already streamed; shown_failures
     bounds the failing checks detailed per stage (--verbose: all of them)."""
     stream = stream or sys.stdout
@@ -114,11 +137,17 @@ def render(result, *, stream=None, colour=None, show_all=False, rows=True, comma
         lines.extend(stage_row(s, paint) for s in result.stages)
     lines.append("")
     lines.append(progress_bar(result.stages_passed, result.total_stages, paint))
-    lines.append(paint(f"  time limits: {FAST:.0f} s per stage, {GATE:.0f} s for the MNIST gate", "dim"))
+    lines.append(
+        paint(f"  time limits: {FAST:.0f} s per stage, {GATE:.0f} s for the MNIST gate", "dim")
+    )
     if result.tampered:
         lines.append("")
-        lines.append(paint("  ! results are not comparable: these files differ from the shipped "
-                           "kata:", "yellow"))
+        lines.append(
+            paint(
+                "  ! results are not comparable: these files differ from the shipped kata:",
+                "yellow",
+            )
+        )
         lines.extend(f"      {t}" for t in result.tampered[:8])
         lines.append("    restore them with:  git checkout -- checks data")
     focus = [s for s in result.stages if s.status != PASSED]
@@ -129,17 +158,28 @@ def render(result, *, stream=None, colour=None, show_all=False, rows=True, comma
         lines.extend(stage_detail(stage, paint, result, command, shown_failures))
     if not focus and result.stages:
         lines.append("")
-        lines.append(paint("  Every stage you ran passes.", "green")
-                     + (" Your network reads handwritten digits." if any(
-                         s.gate for s in result.stages) else ""))
+        lines.append(
+            paint("  Every stage you ran passes.", "green")
+            + (
+                " Your network reads handwritten digits."
+                if any(s.gate for s in result.stages)
+                else ""
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
-def impl_flag(result):
+def impl_flag(result: RunResult) -> str:
     return "" if result.impl in ("exercises", "None") else f" --impl {result.impl}"
 
 
-def stage_detail(stage, paint, result, command, shown_failures=SHOWN_FAILURES):
+def stage_detail(
+    stage: StageResult,
+    paint: Painter,
+    result: RunResult,
+    command: str,
+    shown_failures: int = SHOWN_FAILURES,
+) -> list[str]:
     title = paint(f"stage {stage.number}  {stage.name}", "bold") + f"   {status_text(stage)}"
     out = [title]
     rerun = f"{command} {stage.number}{impl_flag(result)}"
@@ -167,23 +207,33 @@ def stage_detail(stage, paint, result, command, shown_failures=SHOWN_FAILURES):
     needs = [c for c in stage.checks if c.status == CheckStatus.NEEDS]
     unwritten = [c for c in stage.checks if c.status == CheckStatus.NOT_STARTED]
     groups = group_cases(failed)
-    for title, cases in groups[:shown_failures]:
+    for _, cases in groups[:shown_failures]:
         out.append("")
-        more = f"  (and {len(cases) - 1} more case{'s' * (len(cases) > 2)})" if len(cases) > 1 else ""
+        more = (
+            f"  (and {len(cases) - 1} more case{'s' * (len(cases) > 2)})" if len(cases) > 1 else ""
+        )
         out.append(f"  {paint.symbol(FAILING)} {cases[0].title}{paint(more, 'dim')}")
         for message in dedupe(cases[0].messages)[:3]:
             out.extend(message_lines(message, paint, indent="      "))
     if len(groups) > shown_failures:
         out.append("")
-        out.append(f"  ... and {len(groups) - shown_failures} more failing checks "
-                   f"(all of them: {command} {stage.number}{impl_flag(result)} --verbose)")
+        out.append(
+            f"  ... and {len(groups) - shown_failures} more failing checks "
+            f"(all of them: {command} {stage.number}{impl_flag(result)} --verbose)"
+        )
     if needs:
         earlier = sorted({m.text for c in needs for m in c.messages if m.kind == MessageKind.NEEDS})
         out.append("")
         out.append(f"  {len(needs)} check(s) wait for earlier stages: " + "; ".join(earlier[:3]))
     if unwritten:
-        names = sorted({m.text.removesuffix(" is not written yet") for c in unwritten
-                        for m in c.messages if m.kind == MessageKind.NOT_STARTED})
+        names = sorted(
+            {
+                m.text.removesuffix(" is not written yet")
+                for c in unwritten
+                for m in c.messages
+                if m.kind == MessageKind.NOT_STARTED
+            }
+        )
         out.append("")
         out.append(f"  not written yet ({len(unwritten)} checks): {', '.join(names)}")
     out.extend(output_lines(stage, paint))
@@ -192,15 +242,15 @@ def stage_detail(stage, paint, result, command, shown_failures=SHOWN_FAILURES):
     return out
 
 
-def group_cases(checks):
+def group_cases(checks: list[Check]) -> list[tuple[str, list[Check]]]:
     """[(title, [checks])]: the cases of one parametrized check shown once."""
-    groups = {}
+    groups: dict[str, list[Check]] = {}
     for check in checks:
         groups.setdefault(check.title.split("  [")[0], []).append(check)
     return list(groups.items())
 
 
-def dedupe(messages):
+def dedupe(messages: list[Message]) -> list[Message]:
     seen, unique = set(), []
     for m in messages:
         if (m.text, m.location) not in seen:
@@ -209,7 +259,7 @@ def dedupe(messages):
     return unique
 
 
-def message_lines(message, paint, indent):
+def message_lines(message: Message, paint: Painter, indent: str) -> list[str]:
     lines = [f"{indent}{line}" for line in message.text.splitlines()]
     if message.hint:
         hint_lines = textwrap.wrap(message.hint, width=88 - len(indent))
@@ -220,14 +270,17 @@ def message_lines(message, paint, indent):
     return lines
 
 
-def output_lines(stage, paint):
+def output_lines(stage: StageResult, paint: Painter) -> list[str]:
     text = stage.output.strip("\n")
     if not text.strip():
         return []
     lines = text.splitlines()
     shown = lines[-SHOWN_OUTPUT_LINES:]
-    note = (f"last {len(shown)} of {len(lines)} lines" if len(lines) > len(shown)
-            else f"{len(lines)} line{'s' * (len(lines) != 1)}")
+    note = (
+        f"last {len(shown)} of {len(lines)} lines"
+        if len(lines) > len(shown)
+        else f"{len(lines)} line{'s' * (len(lines) != 1)}"
+    )
     if stage.output_bytes > len(stage.output.encode()):
         note += f", {stage.output_bytes:,} bytes printed in all"
     out = ["", f"  what your code printed ({note}):"]

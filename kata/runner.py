@@ -6,6 +6,8 @@ the child prints is read as it comes: the first and last few kilobytes are kept,
 only counted, so a learner's print in a loop can neither flood the terminal nor the disk.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import resource
@@ -15,10 +17,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
-from kata.stages import ROOT
+from kata.stages import ROOT, Part, Stage
 
 HEAD_BYTES = 16_000
 TAIL_BYTES = 4_000
@@ -27,7 +31,7 @@ DEFAULT_MEMORY_MB = 4096
 
 @dataclass
 class PartRun:
-    results: dict | None  # what the child wrote, or None if it never got that far
+    results: dict[str, Any] | None  # what the child wrote, or None if it never got that far
     returncode: int | None
     timed_out: bool
     seconds: float
@@ -39,13 +43,18 @@ class PartRun:
 class OutputTrap:
     """Reads a pipe to the end, keeping the head and the tail, passing some lines on live."""
 
-    def __init__(self, pipe, live=None, live_prefix=b"gate:"):
+    def __init__(
+        self,
+        pipe: IO[bytes],
+        live: Callable[[str], None] | None = None,
+        live_prefix: bytes = b"gate:",
+    ) -> None:
         self.head, self.tail, self.total = bytearray(), bytearray(), 0
         self._pipe, self._live, self._prefix, self._line = pipe, live, live_prefix, bytearray()
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
-    def _read(self):
+    def _read(self) -> None:
         read = getattr(self._pipe, "read1", self._pipe.read)
         while chunk := read(65536):
             self.total += len(chunk)
@@ -55,14 +64,14 @@ class OutputTrap:
             if self._live is not None:
                 self._pass_live(chunk)
 
-    def _pass_live(self, chunk):
+    def _pass_live(self, chunk: bytes) -> None:
         *lines, rest = (self._line + chunk).split(b"\n")
         self._line = bytearray(rest[-4096:])
         for line in lines:
-            if line.startswith(self._prefix):
+            if self._live is not None and line.startswith(self._prefix):
                 self._live(line.decode("utf-8", "replace"))
 
-    def text(self):
+    def text(self) -> str:
         head = self.head.decode("utf-8", "replace")
         if self.total <= HEAD_BYTES:
             return head
@@ -71,8 +80,8 @@ class OutputTrap:
         return head + middle + self.tail.decode("utf-8", "replace")
 
 
-def _limits(memory_mb):
-    def apply():
+def _limits(memory_mb: int) -> Callable[[], None]:
+    def apply() -> None:
         if memory_mb:
             cap = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -81,28 +90,52 @@ def _limits(memory_mb):
     return apply
 
 
-def run_part(stage, part, impl_dir, *, time_limit=None, memory_mb=DEFAULT_MEMORY_MB, seed=None,
-             live=None):
+def run_part(
+    stage: Stage,
+    part: Part,
+    impl_dir: Path,
+    *,
+    time_limit: float | None = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    seed: int | None = None,
+    live: Callable[[str], None] | None = None,
+) -> PartRun:
     """Run `part` of `stage` against the implementation in `impl_dir`; never raises for
     anything the learner's code does."""
     time_limit = part.time_limit if time_limit is None else time_limit
     with tempfile.TemporaryDirectory(prefix="kata-") as scratch:
         results_path = Path(scratch) / "results.json"
-        command = [sys.executable, "-m", "kata.child", "--stage", str(stage.number),
-                   "--part", part.check_file, "--impl", str(impl_dir),
-                   "--results", str(results_path)]
+        command = [
+            sys.executable,
+            "-m",
+            "kata.child",
+            "--stage",
+            str(stage.number),
+            "--part",
+            part.check_file,
+            "--impl",
+            str(impl_dir),
+            "--results",
+            str(results_path),
+        ]
         if seed is not None:
             command += ["--seed", str(seed)]
         if time_limit > 2:
             command += ["--hang-after", str(time_limit - 1)]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
-                   MPLBACKEND="Agg")
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
         env.pop("KATA_IMPL", None)
         started = time.monotonic()
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_limits(memory_mb),
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_limits(memory_mb),
         )
+        assert process.stdout is not None  # stdout=PIPE
         trap = OutputTrap(process.stdout, live)
         timed_out = False
         try:
@@ -120,18 +153,19 @@ def run_part(stage, part, impl_dir, *, time_limit=None, memory_mb=DEFAULT_MEMORY
                 results = json.loads(results_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 results = None
-    return PartRun(results, process.returncode, timed_out, seconds, trap.text(), trap.total,
-                   hang_trace)
+    return PartRun(
+        results, process.returncode, timed_out, seconds, trap.text(), trap.total, hang_trace
+    )
 
 
-def _read_text(path):
+def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
 
 
-def _kill_group(process):
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """Kill the child's whole process group (it may have left children behind)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)

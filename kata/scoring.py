@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kata.model import CheckStatus, Message, Status, StageResult
+from kata.model import CheckStatus, Message, StageResult, Status
 from kata.stages import BY_NUMBER
 
 

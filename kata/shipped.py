@@ -54,7 +54,9 @@ def tampered(root: Path = ROOT) -> list[str]:
     """["checks/test_3_activations.py (changed)", ...] against the shipped hashes."""
     shipped = load()["files"]
     now = hashes(root)
-    report = [f"{rel} (changed)" for rel in sorted(shipped) if rel in now and now[rel] != shipped[rel]]
+    report = [
+        f"{rel} (changed)" for rel in sorted(shipped) if rel in now and now[rel] != shipped[rel]
+    ]
     report += [f"{rel} (missing)" for rel in sorted(shipped) if rel not in now]
     report += [f"{rel} (added)" for rel in sorted(now) if rel not in shipped]
     return report

@@ -4,6 +4,8 @@ generator, the notebooks and the Gradescope export all read.
 Adding a stage means adding its solution module, its check file(s) and one entry here.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +27,16 @@ class Stage:
     number: int
     name: str  # also the module file name: exercises/<name>.py
     title: str
-    needs: tuple  # stage numbers whose code this stage's checks call
-    parts: tuple
+    needs: tuple[int, ...]  # stage numbers whose code this stage's checks call
+    parts: tuple[Part, ...]
     points: int  # for machine-readable results (Gradescope)
 
     @property
-    def module_file(self):
+    def module_file(self) -> str:
         return f"{self.name}.py"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return f"stage {self.number}"
 
 
@@ -46,12 +48,24 @@ STAGES = (
     Stage(2, "affine", "the affine layer", (), (Part("test_2_affine.py", FAST),), 10),
     Stage(3, "activations", "activations", (), (Part("test_3_activations.py", FAST),), 10),
     Stage(4, "softmax", "softmax and cross-entropy", (), (Part("test_4_softmax.py", FAST),), 10),
-    Stage(5, "backward", "the backward pass and the MLP", (1, 2, 3, 4),
-          (Part("test_5_backward.py", FAST),), 20),
+    Stage(
+        5,
+        "backward",
+        "the backward pass and the MLP",
+        (1, 2, 3, 4),
+        (Part("test_5_backward.py", FAST),),
+        20,
+    ),
     Stage(6, "optimizers", "SGD, RMSprop and Adam", (), (Part("test_6_optimizers.py", FAST),), 10),
     Stage(7, "dropout", "dropout", (5,), (Part("test_7_dropout.py", FAST),), 10),
-    Stage(8, "training", "the training loop and the MNIST gate", (1, 4, 5, 6),
-          (Part("test_8_training.py", FAST), Part("test_8_gate.py", 300.0, slow=True)), 20),
+    Stage(
+        8,
+        "training",
+        "the training loop and the MNIST gate",
+        (1, 4, 5, 6),
+        (Part("test_8_training.py", FAST), Part("test_8_gate.py", 300.0, slow=True)),
+        20,
+    ),
 )
 
 BY_NUMBER = {s.number: s for s in STAGES}
@@ -59,12 +73,12 @@ BY_NAME = {s.name: s for s in STAGES}
 BY_MODULE = {s.module_file: s for s in STAGES}
 
 
-def as_stage(key):
+def as_stage(key: Stage | int | str) -> Stage:
     """A Stage from a Stage, or else by number or name (see find_stage)."""
     return key if isinstance(key, Stage) else find_stage(key)
 
 
-def find_stage(key):
+def find_stage(key: int | str) -> Stage:
     """A stage by number ("3", 3) or name ("activations"); ValueError naming the choices."""
     text = str(key).strip().lower()
     if text.isdigit() and int(text) in BY_NUMBER:
@@ -75,9 +89,9 @@ def find_stage(key):
     raise ValueError(f"no stage {key!r}; choose one of: {choices}")
 
 
-def all_needs(stage):
+def all_needs(stage: Stage) -> tuple[int, ...]:
     """Every stage this one builds on, directly or through another stage."""
-    seen = set()
+    seen: set[int] = set()
     todo = list(stage.needs)
     while todo:
         n = todo.pop()

@@ -63,7 +63,9 @@ PIPELINE_MODULES = {
 @pytest.mark.parametrize("name", sorted(PIPELINE_MODULES))
 def test_the_pipeline_never_imports_authoring(name):
     reached = {i for i in imports(PIPELINE_MODULES[name]) if is_under(i, AUTHORING)}
-    assert not reached, f"{name} imports {sorted(reached)}: authoring is never imported by the pipeline"
+    assert not reached, (
+        f"{name} imports {sorted(reached)}: authoring is never imported by the pipeline"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ENTRY_POINTS))
@@ -90,9 +92,9 @@ def test_no_import_circles_in_kata():
     def visit(node, trail):
         for nxt in graph[node]:
             if nxt in trail:
-                circles.append(trail[trail.index(nxt) :] + [nxt])
+                circles.append([*trail[trail.index(nxt) :], nxt])
             elif nxt not in done:
-                visit(nxt, trail + [nxt])
+                visit(nxt, [*trail, nxt])
         done.add(node)
 
     done: set[str] = set()
@@ -115,4 +117,3 @@ def test_the_grader_imports_no_learner_code():
     for name, path in {**PIPELINE_MODULES, "grader": ROOT / "grader.py"}.items():
         bad = {i for i in imports(path) if i.split(".")[0] in ("exercises", "solutions")}
         assert not bad, f"{name} imports {sorted(bad)}"
-

@@ -22,8 +22,13 @@ def test_test_split_shapes_and_values():
 
 def test_works_from_any_working_directory(tmp_path):
     code = "from data import load_mnist; print(load_mnist('test')[1][:5].tolist())"
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[7, 2, 1, 0, 4]"  # the well-known first test labels
 
@@ -43,6 +48,10 @@ def test_missing_or_corrupt_file_says_which_and_how_to_restore(tmp_path, monkeyp
     else:
         victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
     monkeypatch.setattr(data, "DATA_DIR", tmp_path)
-    with pytest.raises(MnistFileError, match=rf"{damage}.*t10k-labels-idx1-ubyte.gz.*git checkout"
-                       if damage == "missing" else r"t10k-labels-idx1-ubyte.gz is corrupt.*git checkout"):
+    with pytest.raises(
+        MnistFileError,
+        match=rf"{damage}.*t10k-labels-idx1-ubyte.gz.*git checkout"
+        if damage == "missing"
+        else r"t10k-labels-idx1-ubyte.gz is corrupt.*git checkout",
+    ):
         load_mnist("test")

@@ -11,24 +11,26 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from kata.stages import ROOT, STAGES
 
-AS_BATCH_BODY = '''    require_array(x, "x")
+AS_BATCH_BODY = """    require_array(x, "x")
     if x.ndim == 1:
         return x.reshape(1, -1)
     if x.ndim == 2:
         return x
     raise ValueError(f"x must be 1-D (D,) or 2-D (N, D), got shape {x.shape}")
-'''
+"""
 
 
 def grader(*args, timeout=120, env=None):
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "grader.py"), *args], cwd=ROOT, capture_output=True,
-        text=True, timeout=timeout, env={**os.environ, **(env or {}), "NO_COLOR": "1"},
+        [sys.executable, str(ROOT / "grader.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {}), "NO_COLOR": "1"},
     )
     proc.seconds = time.monotonic() - started
     return proc
@@ -102,8 +104,12 @@ def test_syntax_error_shows_file_and_line(tmp_path):
     proc, stage = stage_one(tmp_path, "    return x +\n")
     assert stage["status"] == "error"
     assert "SyntaxError" in stage["error"]["text"]
-    assert stage["error"]["location"].endswith("shapes.py:" + str(
-        (tmp_path / "impl" / "shapes.py").read_text().splitlines().index("    return x +") + 1))
+    assert stage["error"]["location"].endswith(
+        "shapes.py:"
+        + str(
+            (tmp_path / "impl" / "shapes.py").read_text().splitlines().index("    return x +") + 1
+        )
+    )
     assert proc.returncode == 1
     assert_no_traceback(proc)
 
@@ -151,7 +157,8 @@ def test_exception_in_learner_code_points_at_the_learner_line(tmp_path):
     assert stage["status"] == "failing"
     locations = {m["location"] for c in stage["checks"] for m in c["messages"]}
     line = (tmp_path / "impl" / "shapes.py").read_text().splitlines().index(
-        "    return x.reshape(7, 7, 7, 7)") + 1
+        "    return x.reshape(7, 7, 7, 7)"
+    ) + 1
     assert any(loc and loc.endswith(f"shapes.py:{line}") for loc in locations), locations
     assert "ValueError" in proc.stdout
 

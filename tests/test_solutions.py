@@ -15,11 +15,28 @@ from kata.stages import ROOT, STAGES
 def solutions_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     proc = subprocess.run(
-        [sys.executable, "grader.py", "--impl", "solutions", "--all",
-         "--json", str(out / "result.json"), "--gradescope", str(out / "results.json")],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
-    return proc, json.loads((out / "result.json").read_text()), json.loads(
-        (out / "results.json").read_text())
+        [
+            sys.executable,
+            "grader.py",
+            "--impl",
+            "solutions",
+            "--all",
+            "--json",
+            str(out / "result.json"),
+            "--gradescope",
+            str(out / "results.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    return (
+        proc,
+        json.loads((out / "result.json").read_text()),
+        json.loads((out / "results.json").read_text()),
+    )
 
 
 def test_grader_passes_every_stage_of_the_solutions(solutions_run):
@@ -43,8 +60,17 @@ def test_result_document_schema(solutions_run):
     assert doc["passed"] is True and doc["comparable"] is True
     assert doc["stages_passed"] == len(STAGES)
     for stage in doc["stages"]:
-        assert {"number", "name", "status", "checks", "checks_passed", "checks_total",
-                "seconds", "time_limit", "output"} <= set(stage)
+        assert {
+            "number",
+            "name",
+            "status",
+            "checks",
+            "checks_passed",
+            "checks_total",
+            "seconds",
+            "time_limit",
+            "output",
+        } <= set(stage)
         for check in stage["checks"]:
             assert {"id", "title", "status", "messages"} <= set(check)
 
@@ -59,16 +85,38 @@ def test_gradescope_schema(solutions_run):
     assert len(numbers) == len(set(numbers))
     assert len(gradescope["tests"]) == sum(s["checks_total"] for s in doc["stages"])
     for test in gradescope["tests"]:
-        assert set(test) == {"name", "number", "score", "max_score", "output", "visibility",
-                             "status"}
+        assert set(test) == {
+            "name",
+            "number",
+            "score",
+            "max_score",
+            "output",
+            "visibility",
+            "status",
+        }
         assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
         assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
 
 
 def test_plain_pytest_runs_the_checks_on_the_solutions():
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "checks", "--impl", "solutions", "-q",
-         "--ignore", "checks/test_8_gate.py", "-p", "no:cacheprovider"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "checks",
+            "--impl",
+            "solutions",
+            "-q",
+            "--ignore",
+            "checks/test_8_gate.py",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert " passed" in proc.stdout.splitlines()[-1]

@@ -9,7 +9,7 @@ import pytest
 
 from kata import shipped
 from kata.authoring import manifest, stubgen
-from kata.markers import MarkerError
+from kata.markers import MarkerError, stub_statement
 from kata.stages import ROOT, STAGES
 
 
@@ -23,7 +23,8 @@ def public_api(path):
             api[node.name] = "class"
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and (
-                        not item.name.startswith("_") or item.name == "__init__"):
+                    not item.name.startswith("_") or item.name == "__init__"
+                ):
                     api[f"{node.name}.{item.name}"] = ast.unparse(item.args)
     return api
 
@@ -41,7 +42,7 @@ def test_every_stub_names_its_stage_and_function(stage):
     names = manifest.stub_names()[str(stage.number)]
     assert names, f"solutions/{stage.module_file} has no marked region"
     for name in names:
-        assert f'raise NotImplementedError("stage {stage.number}: {name}")' in source
+        assert stub_statement(stage.number, name) in source
 
 
 def test_exercises_have_not_drifted_from_solutions():
@@ -58,19 +59,29 @@ def test_nothing_differs_from_the_shipped_checks_and_data():
 
 def test_drift_check_command_reports_drift(tmp_path):
     (tmp_path / "shapes.py").write_text("# edited by hand\n")
-    proc = subprocess.run([sys.executable, "-m", "kata.authoring.stubgen", "--check", "--out", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kata.authoring.stubgen", "--check", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert "drifted" in proc.stdout
 
 
-@pytest.mark.parametrize("source, problem", [
-    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "never closed"),
-    ("def f():\n    return 1\n    ### END SOLUTION\n", "without a"),
-    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    return 1\n"
-     "    ### END SOLUTION\n    ### END SOLUTION\n", "do not nest"),
-    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "outside any function"),
-])
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "never closed"),
+        ("def f():\n    return 1\n    ### END SOLUTION\n", "without a"),
+        (
+            "def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    return 1\n"
+            "    ### END SOLUTION\n    ### END SOLUTION\n",
+            "do not nest",
+        ),
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "outside any function"),
+    ],
+)
 def test_malformed_markers_are_errors_with_file_and_line(source, problem):
     with pytest.raises(MarkerError, match=problem) as info:
         stubgen.generate_stub(source, "solutions/demo.py", 9)
@@ -78,8 +89,29 @@ def test_malformed_markers_are_errors_with_file_and_line(source, problem):
 
 
 def test_stub_generation_keeps_indentation_and_names_methods():
-    source = ('class Model:\n    def loss(self, x):\n        """Doc."""\n'
-              '        ### BEGIN SOLUTION\n        return x\n        ### END SOLUTION\n')
+    source = (
+        'class Model:\n    def loss(self, x):\n        """Doc."""\n'
+        "        ### BEGIN SOLUTION\n        return x\n        ### END SOLUTION\n"
+    )
     stub = stubgen.generate_stub(source, "demo.py", 5)
-    assert '        raise NotImplementedError("stage 5: Model.loss")' in stub
+    assert "        " + stub_statement(5, "Model.loss") in stub
     assert '"""Doc."""' in stub and "return x" not in stub
+
+
+def test_sync_check_reports_everything_generated_is_current():
+    """`python -m kata.authoring sync --check`: exercises, notebooks and manifest, one command."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "kata.authoring", "sync", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("up to date") + proc.stdout.count("matches") == 3, proc.stdout
+
+
+def test_every_look_cell_has_its_look():
+    from kata.authoring.notebooks import LOOK_STAGES
+    from kata.notebook.plots import LOOKS
+
+    assert tuple(sorted(LOOKS)) == LOOK_STAGES

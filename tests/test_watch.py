@@ -17,7 +17,9 @@ class Output:
 
     def __init__(self, stream):
         self.lines = queue.Queue()
-        threading.Thread(target=lambda: [self.lines.put(line) for line in stream], daemon=True).start()
+        threading.Thread(
+            target=lambda: [self.lines.put(line) for line in stream], daemon=True
+        ).start()
 
     def until(self, text, timeout=60):
         seen, deadline = "", time.monotonic() + timeout
@@ -26,7 +28,8 @@ class Output:
             try:
                 seen += self.lines.get(timeout=max(left, 0.01))
             except queue.Empty:
-                raise AssertionError(f"{text!r} not seen within {timeout} s; output:\n{seen}")
+                message = f"{text!r} not seen within {timeout} s; output:\n{seen}"
+                raise AssertionError(message) from None
         return seen
 
 
@@ -35,9 +38,13 @@ def test_watch_reruns_after_a_save_by_rename_and_quits_on_ctrl_c(tmp_path):
     shutil.copytree(ROOT / "exercises", impl, ignore=shutil.ignore_patterns("__pycache__"))
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "grader.py"), "1", "--impl", str(impl), "--watch"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "NO_COLOR": "1"},
-        start_new_session=True)
+        start_new_session=True,
+    )
     output = Output(proc.stdout)
     try:
         first = output.until("Ctrl-C to quit")

@@ -20,9 +20,10 @@ def test_the_zoo_is_big_and_spread_over_every_stage():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"stage{m.stage}-{m.name}")
 def test_mutant_is_caught_with_its_hint(mutant, tmp_path):
     assert mutant.hint in stage_hints(BY_NUMBER[mutant.stage]), (
-        f"hint key {mutant.hint!r} is not in HINTS of stage {mutant.stage}")
+        f"hint key {mutant.hint!r} is not in HINTS of stage {mutant.stage}"
+    )
     verdict = examine(mutant, tmp_path)
     assert not verdict.internal, f"the checks' own code raised: {verdict.internal}"
     assert verdict.caught, f"stage {mutant.stage} reads {verdict.status!r} with the mutant in"
-    assert verdict.hint_shown, (
-        f"expected hint {stage_hints(BY_NUMBER[mutant.stage])[mutant.hint]!r}; shown: {verdict.hints}")
+    expected = stage_hints(BY_NUMBER[mutant.stage])[mutant.hint]
+    assert verdict.hint_shown, f"expected hint {expected!r}; shown: {verdict.hints}"

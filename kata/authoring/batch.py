@@ -7,21 +7,25 @@ Every stage of every submission runs in its own process under the time and memor
 so one hanging or crashing submission costs its own time limit and never stops the batch.
 """
 
+from __future__ import annotations
+
 import argparse
 import csv
 import io
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from kata import export, scoring
 from kata.grading import grade
-from kata.stages import STAGES, find_stage
+from kata.stages import STAGES, Stage, find_stage
 
 
-def parse_stages(text):
+def parse_stages(text: str | None) -> list[Stage]:
     if not text:
         return list(STAGES)
-    chosen = []
+    chosen: list[Stage] = []
     for piece in text.split(","):
         if "-" in piece:
             low, high = (find_stage(p).number for p in piece.split("-", 1))
@@ -31,11 +35,20 @@ def parse_stages(text):
     return chosen
 
 
-def grade_folder(folder, stages, *, time_limit=None, json_dir=None, log=print):
-    rows = []
-    submissions = sorted(p for p in Path(folder).iterdir() if p.is_dir() and not p.name.startswith("."))
+def grade_folder(
+    folder: Path | str,
+    stages: Sequence[Stage],
+    *,
+    time_limit: float | None = None,
+    json_dir: Path | str | None = None,
+    log: Callable[[str], object] = print,
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    submissions = sorted(
+        p for p in Path(folder).iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
     for index, submission in enumerate(submissions, start=1):
-        row = {"submission": submission.name}
+        row: dict[str, Any] = {"submission": submission.name}
         try:
             result = grade(str(submission), stages, run_all=True, time_limit=time_limit)
         except Exception as error:  # a submission the grader cannot even read
@@ -48,17 +61,21 @@ def grade_folder(folder, stages, *, time_limit=None, json_dir=None, log=print):
             row[f"stage_{stage_result.number}"] = round(scores[stage_result.number], 3)
             row[f"stage_{stage_result.number}_status"] = str(stage_result.status)
         row["total"] = round(sum(scores.values()), 3)
-        row["note"] = "results not comparable: " + ", ".join(result.tampered) if result.tampered else ""
+        row["note"] = (
+            "results not comparable: " + ", ".join(result.tampered) if result.tampered else ""
+        )
         if json_dir:
             export.write_json(result, Path(json_dir) / f"{submission.name}.json")
         rows.append(row)
-        log(f"[{index}/{len(submissions)}] {submission.name}: "
+        log(
+            f"[{index}/{len(submissions)}] {submission.name}: "
             f"{result.stages_passed}/{len(stages)} stages passed, "
-            f"{row['total']} points ({result.seconds:.0f} s)")
+            f"{row['total']} points ({result.seconds:.0f} s)"
+        )
     return rows
 
 
-def to_csv(rows, stages):
+def to_csv(rows: list[dict[str, Any]], stages: Sequence[Stage]) -> str:
     columns = ["submission"]
     for stage in stages:
         columns += [f"stage_{stage.number}", f"stage_{stage.number}_status"]
@@ -70,7 +87,7 @@ def to_csv(rows, stages):
     return buffer.getvalue()
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kata.batch", description=(__doc__ or "").split("\n")[0]
     )
@@ -78,8 +95,12 @@ def main(argv=None):
     parser.add_argument("--csv", required=True, help="where to write the scores")
     parser.add_argument("--json-dir", help="also write one result document per submission here")
     parser.add_argument("--stages", help="e.g. 1-4 or 1,2,5 (default: all)")
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="time limit of each stage's fast checks, in seconds")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="time limit of each stage's fast checks, in seconds",
+    )
     args = parser.parse_args(argv)
     if not Path(args.folder).is_dir():
         print(f"batch: {args.folder} is not a folder", file=sys.stderr)

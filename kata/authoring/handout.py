@@ -8,6 +8,8 @@ records the hashes of the copy's checks/ and data/, so the grader can tell when 
 checks no longer match the shipped ones.
 """
 
+from __future__ import annotations
+
 import argparse
 import shutil
 import sys
@@ -17,18 +19,29 @@ from kata import shipped
 from kata.authoring import manifest, notebooks, stubgen
 from kata.stages import ROOT
 
-KEPT_BY_INSTRUCTORS = {"solutions", "tests", "bench", ".ci", ".git", ".venv", ".kata",
-                       "exercises", "notebooks"}
+KEPT_BY_INSTRUCTORS = {
+    "solutions",
+    "tests",
+    "bench",
+    ".ci",
+    ".git",
+    ".venv",
+    ".kata",
+    "exercises",
+    "notebooks",
+}
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
 
-def write_handout(dest):
+def write_handout(dest: Path | str) -> Path:
     dest = Path(dest).resolve()
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"{dest} exists and is not empty")
     dest.mkdir(parents=True, exist_ok=True)
     for item in sorted(ROOT.iterdir()):
-        if item.name in KEPT_BY_INSTRUCTORS or item.name.startswith(".") and item.name != ".gitignore":
+        if item.name in KEPT_BY_INSTRUCTORS or (
+            item.name.startswith(".") and item.name != ".gitignore"
+        ):
             continue
         if item.is_dir():
             shutil.copytree(item, dest / item.name, ignore=IGNORED)
@@ -41,8 +54,10 @@ def write_handout(dest):
     return dest
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m kata.handout", description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.handout", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("dest", help="an empty or new folder")
     args = parser.parse_args(argv)
     try:

@@ -23,13 +23,17 @@ What the cells do in a kernel is kata/notebook/kernel.py; how the grader reads a
 notebook, kata/notebook/sourcemap.py.
 """
 
+from __future__ import annotations
+
 import argparse
 import ast
 import difflib
 import json
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kata.authoring.stubgen import generate_stub, report_drift
 from kata.markers import MarkerError, contains_stub, exercise_names
@@ -44,7 +48,7 @@ from kata.notebook.cells import (
     cell_tags,
     notebook_file,
 )
-from kata.stages import ROOT, STAGES, as_stage
+from kata.stages import ROOT, STAGES, Stage, as_stage
 
 SOLUTIONS_DIR = ROOT / "solutions"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -65,32 +69,37 @@ class Chunk:
     summary: str = ""  # the first line of its docstring
 
 
-def _signature(node, source):
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, source: str) -> str:
     """How a def or class reads in a heading, defaults as written: "f(x, h=1e-5)"."""
     if isinstance(node, ast.ClassDef):
         bases = ", ".join(ast.get_source_segment(source, b) or ast.unparse(b) for b in node.bases)
         return f"class {node.name}({bases})" if bases else f"class {node.name}"
     args = node.args
 
-    def one(arg, default, prefix=""):
+    def one(arg: ast.arg, default: ast.expr | None, prefix: str = "") -> str:
         if default is None:
             return prefix + arg.arg
-        return f"{prefix}{arg.arg}={ast.get_source_segment(source, default) or ast.unparse(default)}"
+        return (
+            f"{prefix}{arg.arg}={ast.get_source_segment(source, default) or ast.unparse(default)}"
+        )
 
     positional = args.posonlyargs + args.args
-    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    parts = [one(a, d) for a, d in zip(positional, defaults)]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += args.defaults
+    parts = [one(a, d) for a, d in zip(positional, defaults, strict=True)]
     if args.vararg:
         parts.append(one(args.vararg, None, "*"))
     elif args.kwonlyargs:
         parts.append("*")
-    parts += [one(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    parts += [one(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
     if args.kwarg:
         parts.append(one(args.kwarg, None, "**"))
     return f"{node.name}({', '.join(parts)})"
 
 
-def split_module(source, filename, exercise_names=()):
+def split_module(
+    source: str, filename: str, exercise_names: Collection[str] = ()
+) -> tuple[str, list[Chunk]]:
     """(module docstring, [Chunk]) of a module's source.
 
     Each top-level function or class is one chunk (an exercise when its name is in
@@ -102,20 +111,32 @@ def split_module(source, filename, exercise_names=()):
     body = list(tree.body)
     docstring = ast.get_docstring(tree, clean=True) or ""
     cursor = 0  # 0-based index of the first line not yet in a chunk
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        cursor = body[0].end_lineno
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        cursor = body[0].end_lineno or 0
         body = body[1:]
-    chunks = []
+    chunks: list[Chunk] = []
     for index, node in enumerate(body):
-        end = _trailing_comments(lines, node.end_lineno) if index + 1 < len(body) else len(lines)
+        end = (
+            _trailing_comments(lines, node.end_lineno or 0) if index + 1 < len(body) else len(lines)
+        )
         text = "".join(lines[cursor:end])
         cursor = end
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             doc = (ast.get_docstring(node, clean=True) or "").strip()
-            chunks.append(Chunk(EXERCISE_TAG if node.name in exercise_names else PROVIDED_TAG,
-                                text, node.name, _signature(node, source),
-                                doc.splitlines()[0] if doc else ""))
+            chunks.append(
+                Chunk(
+                    EXERCISE_TAG if node.name in exercise_names else PROVIDED_TAG,
+                    text,
+                    node.name,
+                    _signature(node, source),
+                    doc.splitlines()[0] if doc else "",
+                )
+            )
         elif chunks and chunks[-1].name is None:
             chunks[-1].source += text
         else:
@@ -125,7 +146,7 @@ def split_module(source, filename, exercise_names=()):
     return docstring, [c for c in chunks if c.source.strip()]
 
 
-def _trailing_comments(lines, end):
+def _trailing_comments(lines: list[str], end: int) -> int:
     """Extend a statement ending at line `end` (1-based) over the indented comments after it
     (such as `### END SOLUTION`): they belong to its body, not to what follows."""
     last, j = end, end
@@ -144,7 +165,7 @@ def _trailing_comments(lines, end):
 # ---------------------------------------------------------------------------------------
 # Generating notebooks
 
-SETUP_SOURCE = '''\
+SETUP_SOURCE = """\
 # Setup: run this cell first, and again whenever you restart the kernel.
 # It finds the kata, lets this notebook import your other stages' code (as saved in their
 # notebooks), and remembers the exercise cells you run, for the check at the bottom.
@@ -159,56 +180,64 @@ for _folder in (Path.cwd(), *Path.cwd().parents):
 
 from kata.notebook import kernel  # "No module named 'kata'"? Start Jupyter in the kata folder.
 
-kata_nb = kernel.setup({stage}, globals())'''
+kata_nb = kernel.setup({stage}, globals())"""
 
-CHECK_SOURCE = '''\
+CHECK_SOURCE = """\
 # Check your work: the checks of stage {stage} on the exercise cells as you last ran them
 # (run them first), shown as `python grader.py {stage}` shows them. From a terminal, after
 # saving this notebook:  python grader.py {stage} --impl notebooks
-kata_nb.check()'''
+kata_nb.check()"""
 
-CHECK_SOURCE_GATE = '''\
+CHECK_SOURCE_GATE = """\
 # Check your work: the fast checks of stage {stage} on the exercise cells as you last ran them
 # (run them first), shown as `python grader.py {stage}` shows them.
 # The MNIST gate is not run here: it trains your network for a few minutes. Once these
 # checks pass, save this notebook and run from a terminal in the kata folder:
 #     python grader.py {stage} --impl notebooks
-kata_nb.check()'''
+kata_nb.check()"""
 
 LOOK_TEXT = {
-    5: ("A look at what is happening: activations and gradients, layer by layer",
+    5: (
+        "A look at what is happening: activations and gradients, layer by layer",
         "A fresh deep MLP on a batch of MNIST images, with three initialisations. For each "
         "hidden layer: the spread (std) of its activations and the fraction of dead ReLU "
         "units, and the size of the gradient that reaches its weights. With He "
         "initialisation the signal keeps its scale through the layers; with one small scale "
         "for every layer it shrinks layer after layer (a vanishing signal), and so do the "
-        "gradients."),
-    6: ("A look at what is happening: optimizer trajectories",
+        "gradients.",
+    ),
+    6: (
+        "A look at what is happening: optimizer trajectories",
         "Your optimizers on a long narrow valley, `f(w) = 0.5 * (0.1 * w0**2 + 10 * w1**2)`, "
         "all from the same start. Plain SGD must keep its learning rate small enough for the "
         "steep direction (it zig-zags across it) and then crawls along the flat one; momentum "
         "builds up speed along the valley; RMSprop and Adam rescale each coordinate so that "
-        "both move at comparable speeds."),
-    7: ("A look at what is happening: what dropout does",
+        "both move at comparable speeds.",
+    ),
+    7: (
+        "A look at what is happening: what dropout does",
         "Inverted dropout zeroes a fraction `p` of the units and scales the rest by "
         "`1/(1-p)`, so the mean activation stays the same in train mode; in eval mode it does "
         "nothing. An MLP with dropout gives a different answer every time in train mode and "
-        "the same one in eval mode."),
-    8: ("A look at what is happening: learning curves",
+        "the same one in eval mode.",
+    ),
+    8: (
+        "A look at what is happening: learning curves",
         "A small MLP trained by your `train` on a subset of MNIST, twice: on 3,000 images and "
         "on 300. Train loss falling while validation loss rises is overfitting: the small "
-        "training set shows it within a few epochs. Small batches make the curves noisy."),
+        "training set shows it within a few epochs. Small batches make the curves noisy.",
+    ),
 }
 
 LOOK_STAGES = tuple(sorted(LOOK_TEXT))
 
-LOOK_SOURCE = '''\
+LOOK_SOURCE = """\
 # {title}.
 # Uses the code as you last ran it; rerun after changing something.
-kata_nb.look()'''
+kata_nb.look()"""
 
 
-def _intro(stage, docstring, chunks):
+def _intro(stage: Stage, docstring: str, chunks: list[Chunk]) -> str:
     lines = docstring.strip().splitlines()
     if lines and lines[0].lower().startswith(f"stage {stage.number}"):
         lines = lines[1:]
@@ -216,8 +245,9 @@ def _intro(stage, docstring, chunks):
     written = [c for c in chunks if c.kind == EXERCISE_TAG]
     parts = [f"# Stage {stage.number} — {stage.title}", body]
     if written:
-        items = "\n".join(f"- `{c.name}`" + (f": {c.summary}" if c.summary else "")
-                          for c in written)
+        items = "\n".join(
+            f"- `{c.name}`" + (f": {c.summary}" if c.summary else "") for c in written
+        )
         parts.append(f"**What you write here** (in the cells tagged `exercise`):\n\n{items}")
     parts.append(
         "**How to work in this notebook**\n\n"
@@ -231,11 +261,14 @@ def _intro(stage, docstring, chunks):
         f"with the checks and messages of `python grader.py {stage.number}`. From a terminal, "
         f"`python grader.py {stage.number} --impl notebooks` grades the saved notebook.\n"
         "- Code of earlier stages comes from their notebooks as saved (`from .affine import "
-        "affine_forward` reads `2_affine.ipynb`): save a notebook after changing it.")
+        "affine_forward` reads `2_affine.ipynb`): save a notebook after changing it."
+    )
     return "\n\n".join(p for p in parts if p)
 
 
-def build_notebook(stage, source, filename, *, stub=True):
+def build_notebook(
+    stage: Stage | int | str, source: str, filename: str, *, stub: bool = True
+) -> Any:
     """The notebook of one stage from its solution module's source (stubbed unless stub=False)."""
     import nbformat
 
@@ -243,35 +276,51 @@ def build_notebook(stage, source, filename, *, stub=True):
     names = exercise_names(source, filename)
     text = generate_stub(source, filename, stage.number) if stub else source
     docstring, chunks = split_module(text, filename, names)
-    cells = [("markdown", _intro(stage, docstring, chunks), {}),
-             ("code", SETUP_SOURCE.format(stage=stage.number), {"tags": [SETUP_TAG]})]
+    cells: list[tuple[str, str, dict[str, Any]]] = [
+        ("markdown", _intro(stage, docstring, chunks), {}),
+        ("code", SETUP_SOURCE.format(stage=stage.number), {"tags": [SETUP_TAG]}),
+    ]
     for chunk in chunks:
         if chunk.kind == EXERCISE_TAG:
             cells.append(("markdown", f"### Exercise: `{chunk.signature}`", {}))
             cells.append(("code", chunk.source, {"tags": [EXERCISE_TAG]}))
         elif chunk.name is not None:
-            cells.append(("markdown", f"### Provided: `{chunk.signature}`\n\nGiven code: read "
-                          "it and run it; you do not need to change it.", {}))
+            cells.append(
+                (
+                    "markdown",
+                    f"### Provided: `{chunk.signature}`\n\nGiven code: read "
+                    "it and run it; you do not need to change it.",
+                    {},
+                )
+            )
             cells.append(("code", chunk.source, {"tags": [PROVIDED_TAG], "editable": False}))
         else:
             cells.append(("code", chunk.source, {"tags": [PROVIDED_TAG], "editable": False}))
     gate = any(part.slow for part in stage.parts)
     cells.append(("markdown", "## Check your work", {}))
-    cells.append(("code", (CHECK_SOURCE_GATE if gate else CHECK_SOURCE).format(stage=stage.number),
-                  {"tags": [CHECK_TAG]}))
+    cells.append(
+        (
+            "code",
+            (CHECK_SOURCE_GATE if gate else CHECK_SOURCE).format(stage=stage.number),
+            {"tags": [CHECK_TAG]},
+        )
+    )
     if stage.number in LOOK_TEXT:
         title, text_ = LOOK_TEXT[stage.number]
         cells.append(("markdown", f"## {title}\n\n{text_}", {}))
-        cells.append(("code", LOOK_SOURCE.format(title=title, stage=stage.number),
-                      {"tags": [LOOK_TAG]}))
+        cells.append(
+            ("code", LOOK_SOURCE.format(title=title, stage=stage.number), {"tags": [LOOK_TAG]})
+        )
 
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": dict(KERNELSPEC),
-                   "language_info": {"name": "python"},
-                   "kata": {"stage": stage.number, "module": stage.module_file}}
-    for index, (kind, cell_source, metadata) in enumerate(cells):
+    nb.metadata = {
+        "kernelspec": dict(KERNELSPEC),
+        "language_info": {"name": "python"},
+        "kata": {"stage": stage.number, "module": stage.module_file},
+    }
+    for index, (kind, text, metadata) in enumerate(cells):
         make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-        cell = make(cell_source, metadata=metadata)
+        cell = make(text, metadata=metadata)
         cell.id = f"s{stage.number}-c{index:02d}"
         if kind == "code" and metadata.get("tags") != [EXERCISE_TAG]:
             cell.metadata["deletable"] = False
@@ -280,17 +329,17 @@ def build_notebook(stage, source, filename, *, stub=True):
     return nb
 
 
-def notebook_text(nb):
+def notebook_text(nb: Any) -> str:
     """The bytes of a notebook as written: nbformat's JSON, with a final newline."""
     import nbformat
 
     return nbformat.writes(nb) + "\n"
 
 
-def generate_all(solutions_dir=SOLUTIONS_DIR, *, stub=True):
+def generate_all(solutions_dir: Path | str = SOLUTIONS_DIR, *, stub: bool = True) -> dict[str, str]:
     """{notebook file name: text} for every stage whose solution module exists."""
     solutions_dir = Path(solutions_dir)
-    result = {}
+    result: dict[str, str] = {}
     for stage in STAGES:
         path = solutions_dir / stage.module_file
         if not path.exists():
@@ -301,7 +350,7 @@ def generate_all(solutions_dir=SOLUTIONS_DIR, *, stub=True):
     return result
 
 
-def holds_work(path):
+def holds_work(path: Path | str) -> bool:
     """True when a notebook looks worked on: outputs, execution counts, or an exercise
     cell whose stubs were replaced. Such a notebook is never overwritten without --force."""
     try:
@@ -313,17 +362,23 @@ def holds_work(path):
             continue
         if cell.get("outputs") or cell.get("execution_count") is not None:
             return True
-        if EXERCISE_TAG in cell.get("metadata", {}).get("tags", []):
-            if not contains_stub(cell_source(cell)):
-                return True
+        if EXERCISE_TAG in cell_tags(cell) and not contains_stub(cell_source(cell)):
+            return True
     return False
 
 
-def write_all(out=NOTEBOOKS_DIR, solutions_dir=SOLUTIONS_DIR, *, stub=True, force=False):
+def write_all(
+    out: Path | str = NOTEBOOKS_DIR,
+    solutions_dir: Path | str = SOLUTIONS_DIR,
+    *,
+    stub: bool = True,
+    force: bool = False,
+) -> tuple[list[str], list[str]]:
     """Write every stage notebook into `out`; returns (written, kept) lists of file names."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written, kept = [], []
+    written: list[str] = []
+    kept: list[str] = []
     for name, text in generate_all(solutions_dir, stub=stub).items():
         path = out / name
         if path.exists() and path.read_text() == text:
@@ -337,12 +392,14 @@ def write_all(out=NOTEBOOKS_DIR, solutions_dir=SOLUTIONS_DIR, *, stub=True, forc
     return written, kept
 
 
-def drift(notebooks_dir=NOTEBOOKS_DIR, solutions_dir=SOLUTIONS_DIR):
+def drift(
+    notebooks_dir: Path | str = NOTEBOOKS_DIR, solutions_dir: Path | str = SOLUTIONS_DIR
+) -> list[str]:
     """Human-readable differences between notebooks/ and what generation would write."""
     notebooks_dir = Path(notebooks_dir)
     expected = generate_all(solutions_dir)
     present = {p.name for p in notebooks_dir.glob("*.ipynb")}
-    problems = []
+    problems: list[str] = []
     for name in sorted(present - set(expected)):
         problems.append(f"notebooks/{name} has no stage module in solutions/")
     for name, text in expected.items():
@@ -353,20 +410,25 @@ def drift(notebooks_dir=NOTEBOOKS_DIR, solutions_dir=SOLUTIONS_DIR):
         actual = path.read_text()
         if actual != text:
             diff = difflib.unified_diff(
-                _cells_view(actual), _cells_view(text), f"notebooks/{name} (committed)",
-                f"notebooks/{name} (generated)", lineterm="", n=1)
+                _cells_view(actual),
+                _cells_view(text),
+                f"notebooks/{name} (committed)",
+                f"notebooks/{name} (generated)",
+                lineterm="",
+                n=1,
+            )
             lines = list(diff)[:40] or [f"notebooks/{name}: same cells, different JSON layout"]
             problems.append("\n".join(lines))
     return problems
 
 
-def _cells_view(text):
+def _cells_view(text: str) -> list[str]:
     """A notebook as lines of cell headers and sources, for a readable diff."""
     try:
         nb = json.loads(text)
     except ValueError:
         return text.splitlines()
-    lines = []
+    lines: list[str] = []
     for cell in nb.get("cells", []):
         tags = ",".join(cell.get("metadata", {}).get("tags", []))
         lines.append(f"--- cell {cell.get('id')} {cell.get('cell_type')} [{tags}]")
@@ -379,13 +441,15 @@ def _cells_view(text):
 # ---------------------------------------------------------------------------------------
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m kata.authoring.notebooks",
-                                     description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.authoring.notebooks", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")
     parser.add_argument("--out", default=str(NOTEBOOKS_DIR), help="where to write the notebooks")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite notebooks even when they hold work")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite notebooks even when they hold work"
+    )
     args = parser.parse_args(argv)
     try:
         if args.check:
@@ -393,8 +457,9 @@ def main(argv=None):
         written, kept = write_all(args.out, force=args.force)
         print(f"wrote {len(written)} notebooks to {args.out}")
         for name in kept:
-            print(f"kept {name}: it holds work (outputs or written exercises); "
-                  "--force overwrites it")
+            print(
+                f"kept {name}: it holds work (outputs or written exercises); --force overwrites it"
+            )
         return 0
     except (MarkerError, SyntaxError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -8,6 +8,8 @@ as it is. Files without markers are copied unchanged.
     python -m kata.authoring.stubgen --check    # report drift, change nothing (exit 1 on drift)
 """
 
+from __future__ import annotations
+
 import argparse
 import ast
 import difflib
@@ -17,7 +19,8 @@ from pathlib import Path
 from kata.markers import STUB_COMMENT, MarkerError, marked_functions, stub_statement
 from kata.stages import BY_MODULE, ROOT
 
-def generate_stub(source, filename, stage_number):
+
+def generate_stub(source: str, filename: str, stage_number: int | None) -> str:
     """The learner's version of one solution module's source."""
     regions = marked_functions(source, filename)
     if not regions:
@@ -25,7 +28,8 @@ def generate_stub(source, filename, stage_number):
     if stage_number is None:
         raise MarkerError(f"{filename}: has markers but is not a stage module in kata/stages.py")
     lines = source.splitlines(keepends=True)
-    out, cursor = [], 0
+    out: list[str] = []
+    cursor = 0
     for begin, end, qualname in regions:
         indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
         out.extend(lines[cursor : begin - 1])
@@ -38,23 +42,26 @@ def generate_stub(source, filename, stage_number):
     return stub
 
 
-def generate_all(solutions_dir=ROOT / "solutions"):
+def generate_all(solutions_dir: Path | str = ROOT / "solutions") -> dict[str, str]:
     """{file name: stub source} for every module of the solutions."""
-    result = {}
+    result: dict[str, str] = {}
     for path in sorted(Path(solutions_dir).glob("*.py")):
         stage = BY_MODULE.get(path.name)
         result[path.name] = generate_stub(
-            path.read_text(), str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+            path.read_text(),
+            str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
             stage.number if stage else None,
         )
     return result
 
 
-def drift(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"):
+def drift(
+    exercises_dir: Path | str = ROOT / "exercises", solutions_dir: Path | str = ROOT / "solutions"
+) -> list[str]:
     """Human-readable differences between exercises/ and what generation would write."""
     expected = generate_all(solutions_dir)
     present = {p.name for p in Path(exercises_dir).glob("*.py")}
-    problems = []
+    problems: list[str] = []
     for name in sorted(present - set(expected)):
         problems.append(f"exercises/{name} has no counterpart in solutions/")
     for name, text in expected.items():
@@ -65,14 +72,20 @@ def drift(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"):
         actual = path.read_text()
         if actual != text:
             diff = difflib.unified_diff(
-                actual.splitlines(), text.splitlines(),
-                f"exercises/{name} (committed)", f"exercises/{name} (generated)", lineterm="", n=1,
+                actual.splitlines(),
+                text.splitlines(),
+                f"exercises/{name} (committed)",
+                f"exercises/{name} (generated)",
+                lineterm="",
+                n=1,
             )
             problems.append("\n".join(list(diff)[:40]))
     return problems
 
 
-def write_all(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"):
+def write_all(
+    exercises_dir: Path | str = ROOT / "exercises", solutions_dir: Path | str = ROOT / "solutions"
+) -> list[str]:
     exercises_dir = Path(exercises_dir)
     exercises_dir.mkdir(parents=True, exist_ok=True)
     expected = generate_all(solutions_dir)
@@ -84,7 +97,7 @@ def write_all(exercises_dir=ROOT / "exercises", solutions_dir=ROOT / "solutions"
     return sorted(expected)
 
 
-def report_drift(problems, folder, command):
+def report_drift(problems: list[str], folder: str, command: str) -> int:
     """Print a --check result; the exit status is 1 on drift."""
     for problem in problems:
         print(problem)
@@ -95,8 +108,10 @@ def report_drift(problems, folder, command):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m kata.authoring.stubgen", description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.authoring.stubgen", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")
     parser.add_argument("--out", default=str(ROOT / "exercises"), help="where to write the stubs")
     args = parser.parse_args(argv)

@@ -142,15 +142,15 @@ class Session:
         """What the learner should know about what was graded: run, saved, unsaved."""
         shown = display_path(stage_notebook(self.stage, self.notebooks_dir))
         segments = [
-            s
+            (s.name, s)
             for segs in source_map.files.values()
             for s in segs
             if s.learner and s.notebook == shown and s.name
         ]
-        ran = [s.name for s in segments if s.from_kernel]
-        saved = [s.name for s in segments if not s.from_kernel]
-        unsaved = [s.name for s in segments if s.unsaved]
-        notes = []
+        ran = [name for name, s in segments if s.from_kernel]
+        saved = [name for name, s in segments if not s.from_kernel]
+        unsaved = [name for name, s in segments if s.unsaved]
+        notes: list[str] = []
         if ran and saved:
             notes.append(
                 f"Graded as last run in this kernel: {', '.join(ran)}; as saved (not run "

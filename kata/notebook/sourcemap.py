@@ -44,18 +44,20 @@ class Segment:
 class SourceMap:
     """Where each line of materialized module files came from."""
 
-    files: dict = field(default_factory=dict)  # resolved path (str) -> [Segment]
-    notebooks: dict = field(default_factory=dict)  # module file name -> notebook as shown
-    problems: list = field(default_factory=list)  # notebooks that could not be read
+    files: dict[str, list[Segment]] = field(
+        default_factory=dict
+    )  # resolved path (str) -> [Segment]
+    notebooks: dict[str, str] = field(default_factory=dict)  # module file name -> notebook as shown
+    problems: list[str] = field(default_factory=list)  # notebooks that could not be read
 
-    def segment(self, path, line):
+    def segment(self, path: Path | str, line: int | str) -> Segment | None:
         for key in _path_keys(path):
             for seg in self.files.get(key, ()):
                 if seg.first <= int(line) <= seg.last:
                     return seg
         return None
 
-    def locate(self, path, line):
+    def locate(self, path: Path | str, line: int | str) -> str | None:
         """ "notebooks/3_activations.ipynb, cell 5, line 2" for a line of a learner's cell
         in a materialized file; None for any other line."""
         seg = self.segment(path, line)
@@ -63,7 +65,7 @@ class SourceMap:
             return None
         return f"{seg.notebook}, cell {seg.cell}, line {int(line) - seg.first + 1}"
 
-    def describe(self, path, line):
+    def describe(self, path: Path | str, line: int | str) -> str | None:
         """Like locate, but also names provided cells (for messages that are not the grader's)."""
         seg = self.segment(path, line)
         if seg is None:
@@ -71,7 +73,7 @@ class SourceMap:
         where = f"{seg.notebook}, cell {seg.cell}, line {int(line) - seg.first + 1}"
         return where if seg.learner else where + " (provided code)"
 
-    def notebook_for(self, path):
+    def notebook_for(self, path: Path | str) -> str | None:
         """The notebook a materialized file came from, as shown; None if not one of ours."""
         for key in _path_keys(path):
             if key in self.files:
@@ -79,7 +81,7 @@ class SourceMap:
         return None
 
 
-def _path_keys(path):
+def _path_keys(path: Path | str) -> list[str]:
     path = Path(path)
     keys = [str(path)]
     try:
@@ -89,17 +91,21 @@ def _path_keys(path):
     return keys
 
 
-HEADER = ("# Generated from {notebook} by kata.notebook.sourcemap, from its provided and\n"
-          "# exercise cells: edit the notebook, not this file.\n")
+HEADER = (
+    "# Generated from {notebook} by kata.notebook.sourcemap, from its provided and\n"
+    "# exercise cells: edit the notebook, not this file.\n"
+)
 
 
-def notebook_module(nb, notebook_display, overrides=None):
+def notebook_module(
+    nb: dict[str, Any], notebook_display: str, overrides: dict[str, str] | None = None
+) -> tuple[str, list[Segment]]:
     """(module source, [Segment]) from a parsed notebook: its provided and exercise cells,
     in order. `overrides` {name: source} replaces the exercise cell defining `name`."""
     overrides = overrides or {}
     text = HEADER.format(notebook=notebook_display)
     line = text.count("\n") + 1  # the next line to be written
-    segments = []
+    segments: list[Segment] = []
     for position, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -108,7 +114,8 @@ def notebook_module(nb, notebook_display, overrides=None):
             continue
         learner = EXERCISE_TAG in tags
         source = cell_source(cell)
-        name, from_kernel, unsaved = None, False, False
+        name: str | None = None
+        from_kernel, unsaved = False, False
         if learner:
             names = defined_names(source)
             name = names[0] if names else None
@@ -119,8 +126,18 @@ def notebook_module(nb, notebook_display, overrides=None):
         text += "\n\n"
         line += 2
         count = source.count("\n")
-        segments.append(Segment(line, line + count - 1, notebook_display, position, learner,
-                                name, from_kernel, unsaved))
+        segments.append(
+            Segment(
+                line,
+                line + count - 1,
+                notebook_display,
+                position,
+                learner,
+                name,
+                from_kernel,
+                unsaved,
+            )
+        )
         text += source
         line += count
     return text, segments
@@ -137,7 +154,12 @@ def _provided_modules() -> dict[str, str]:
     return {name: path.read_text(encoding="utf-8") for name, path in found.items()}
 
 
-def materialize(notebooks_dir, out_dir, *, overrides=None):
+def materialize(
+    notebooks_dir: Path | str,
+    out_dir: Path | str,
+    *,
+    overrides: dict[int, dict[str, str]] | None = None,
+) -> SourceMap:
     """Write out_dir/<module>.py for every stage notebook in `notebooks_dir` (read as JSON,
     never executed), plus the provided non-stage modules; return the SourceMap.
 

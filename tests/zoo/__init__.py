@@ -27,8 +27,10 @@ class Mutant:
     def apply(self, source):
         count = source.count(self.old)
         if count != 1:
-            raise ValueError(f"mutant {self.name}: its `old` snippet occurs {count} times in "
-                             f"solutions/{self.file} (must be exactly once)")
+            raise ValueError(
+                f"mutant {self.name}: its `old` snippet occurs {count} times in "
+                f"solutions/{self.file} (must be exactly once)"
+            )
         return source.replace(self.old, self.new)
 
     def materialize(self, dest):

@@ -37,15 +37,18 @@ def examine(mutant, workdir):
     internal = [m.text for m in messages if m.kind == "internal"]
     hints = sorted({m.hint for m in messages if m.hint})
     caught = result.status == FAILING and not internal
-    return Verdict(mutant, result.status, caught, expected is not None and expected in hints,
-                   internal, hints)
+    return Verdict(
+        mutant, result.status, caught, expected is not None and expected in hints, internal, hints
+    )
 
 
 def examine_all(mutants=None, workers=2):
     mutants = all_mutants() if mutants is None else mutants
-    with tempfile.TemporaryDirectory(prefix="kata-zoo-") as workdir:
-        with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(lambda m: examine(m, workdir), mutants))
+    with (
+        tempfile.TemporaryDirectory(prefix="kata-zoo-") as workdir,
+        ThreadPoolExecutor(workers) as pool,
+    ):
+        return list(pool.map(lambda m: examine(m, workdir), mutants))
 
 
 def main():
@@ -53,12 +56,16 @@ def main():
     width = max(len(v.mutant.name) for v in verdicts)
     print(f"{'mutant':<{width}}  stage  {'status':<12} caught  hint shown")
     for v in verdicts:
-        print(f"{v.mutant.name:<{width}}  {v.mutant.stage:>5}  {v.status:<12} "
-              f"{'yes' if v.caught else 'NO':<7} {'yes' if v.hint_shown else 'NO'}")
+        print(
+            f"{v.mutant.name:<{width}}  {v.mutant.stage:>5}  {v.status:<12} "
+            f"{'yes' if v.caught else 'NO':<7} {'yes' if v.hint_shown else 'NO'}"
+        )
     caught = sum(v.caught for v in verdicts)
     named = sum(v.hint_shown for v in verdicts)
     stages = sorted({v.mutant.stage for v in verdicts})
-    print(f"\n{len(verdicts)} mutants over stages {stages}: {caught} caught, {named} with their hint")
+    print(
+        f"\n{len(verdicts)} mutants over stages {stages}: {caught} caught, {named} with their hint"
+    )
     return 0 if caught == named == len(verdicts) else 1
 
 

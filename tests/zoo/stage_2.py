@@ -98,7 +98,7 @@ MUTANTS = [
         stage=2,
         file="affine.py",
         old='require_float(x, "x")',
-        new='x = x.astype(float)',
+        new="x = x.astype(float)",
         hint="affine.not_float",
         why="I converted whatever came in to float instead of refusing integer input.",
     ),

@@ -13,7 +13,8 @@ _STABLE_SIGMOID = """\
 MUTANTS = [
     Mutant(
         name="relu_np_max",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="out = np.maximum(x, 0)",
         new="out = np.max(x, 0)",
         hint="relu.maximum",
@@ -21,7 +22,8 @@ MUTANTS = [
     ),
     Mutant(
         name="relu_in_place",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="out = np.maximum(x, 0)",
         new="out = np.maximum(x, 0, out=x)",
         hint="inplace",
@@ -29,7 +31,8 @@ MUTANTS = [
     ),
     Mutant(
         name="relu_float64_zeros",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="out = np.maximum(x, 0)",
         new="out = np.maximum(x, np.zeros(x.shape))",
         hint="dtype",
@@ -37,7 +40,8 @@ MUTANTS = [
     ),
     Mutant(
         name="relu_no_validation",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="""    require_float(x, "x")
     out = np.maximum(x, 0)
 """,
@@ -48,7 +52,8 @@ MUTANTS = [
     ),
     Mutant(
         name="sigmoid_naive_overflow",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old=_STABLE_SIGMOID,
         new="    out = 1 / (1 + np.exp(-x))\n",
         hint="sigmoid.stable",
@@ -56,7 +61,8 @@ MUTANTS = [
     ),
     Mutant(
         name="sigmoid_where_both_branches",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old=_STABLE_SIGMOID,
         new="    out = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))\n",
         hint="sigmoid.stable",
@@ -64,7 +70,8 @@ MUTANTS = [
     ),
     Mutant(
         name="sigmoid_sign_flipped",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old=_STABLE_SIGMOID,
         new="    out = 1 / (1 + np.exp(x))\n",
         hint="sigmoid.sign",
@@ -72,7 +79,8 @@ MUTANTS = [
     ),
     Mutant(
         name="sigmoid_float64",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="out = np.empty_like(x)",
         new="out = np.empty(x.shape)",
         hint="dtype",
@@ -80,7 +88,8 @@ MUTANTS = [
     ),
     Mutant(
         name="tanh_exp_formula",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="out = np.tanh(x)",
         new="out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
         hint="tanh.stable",
@@ -88,7 +97,8 @@ MUTANTS = [
     ),
     Mutant(
         name="tanh_via_sigmoid_wrong_argument",
-        stage=3, file="activations.py",
+        stage=3,
+        file="activations.py",
         old="out = np.tanh(x)",
         new="out = 2 * sigmoid_forward(x)[0] - 1",
         hint="tanh.relation",

@@ -21,7 +21,8 @@ _GRADIENT = """\
 MUTANTS = [
     Mutant(
         name="softmax_no_max_shift",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_SOFTMAX_BODY,
         new="""\
     exp_z = np.exp(logits)
@@ -32,7 +33,8 @@ MUTANTS = [
     ),
     Mutant(
         name="softmax_axis0",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_SOFTMAX_BODY,
         new="""\
     exp_z = np.exp(logits - logits.max(axis=0, keepdims=True))
@@ -43,7 +45,8 @@ MUTANTS = [
     ),
     Mutant(
         name="softmax_no_keepdims",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_SOFTMAX_BODY,
         new="""\
     exp_z = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -54,7 +57,8 @@ MUTANTS = [
     ),
     Mutant(
         name="softmax_shift_in_place",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_SOFTMAX_BODY,
         new="""\
     logits -= logits.max(axis=1, keepdims=True)
@@ -66,7 +70,8 @@ MUTANTS = [
     ),
     Mutant(
         name="log_softmax_log_of_softmax",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_LOG_SOFTMAX_BODY,
         new="    return np.log(softmax(logits))\n",
         hint="log_softmax.stable",
@@ -74,7 +79,8 @@ MUTANTS = [
     ),
     Mutant(
         name="log_softmax_forgets_logsumexp",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_LOG_SOFTMAX_BODY,
         new="    return logits - logits.max(axis=1, keepdims=True)\n",
         hint="log_softmax.lse",
@@ -82,7 +88,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_log_of_softmax",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old="log_probs = log_softmax(logits)",
         new="log_probs = np.log(softmax(logits))",
         hint="ce.stable",
@@ -90,7 +97,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_loss_summed",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old="loss = -log_probs[rows, y].mean()",
         new="loss = -log_probs[rows, y].sum()",
         hint="ce.loss_sum",
@@ -98,7 +106,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_loss_not_float",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old="return float(loss), dlogits",
         new="return loss, dlogits",
         hint="ce.float",
@@ -106,7 +115,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_onehot_as_indices",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old="y = label_indices(labels, n, c)",
         new="y = labels",
         hint="ce.onehot",
@@ -114,7 +124,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_grad_missing_n",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_GRADIENT,
         new="""\
     dlogits = np.exp(log_probs)
@@ -125,7 +136,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_grad_n_twice",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_GRADIENT,
         new="""\
     dlogits = np.exp(log_probs) / n
@@ -137,7 +149,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_grad_columns",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old="dlogits[rows, y] -= 1",
         new="dlogits[:, y] -= 1",
         hint="ce.grad_rows",
@@ -145,7 +158,8 @@ MUTANTS = [
     ),
     Mutant(
         name="ce_softmax_derivative",
-        stage=4, file="softmax.py",
+        stage=4,
+        file="softmax.py",
         old=_GRADIENT,
         new="""\
     probs = np.exp(log_probs)

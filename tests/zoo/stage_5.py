@@ -97,13 +97,17 @@ MUTANTS = [
         name="backward_numgrad_one_sided",
         stage=5,
         file="backward.py",
-        old=("        x[i] = old - h\n"
-             "        minus = float(f(x))\n"
-             "        x[i] = old  # exactly the value it had\n"
-             "        grad[i] = (plus - minus) / (2 * h)\n"),
-        new=("        x[i] = old\n"
-             "        minus = float(f(x))\n"
-             "        grad[i] = (plus - minus) / h\n"),
+        old=(
+            "        x[i] = old - h\n"
+            "        minus = float(f(x))\n"
+            "        x[i] = old  # exactly the value it had\n"
+            "        grad[i] = (plus - minus) / (2 * h)\n"
+        ),
+        new=(
+            "        x[i] = old\n"
+            "        minus = float(f(x))\n"
+            "        grad[i] = (plus - minus) / h\n"
+        ),
         hint="numgrad.central",
         why="I used the one-sided difference (f(x + h) - f(x)) / h.",
     ),
@@ -122,7 +126,7 @@ MUTANTS = [
         file="backward.py",
         old="grad = np.zeros_like(x)\n    for i in np.ndindex(x.shape):",
         new="x = x.copy()  # so I don't modify the caller's array\n"
-            "    grad = np.zeros_like(x)\n    for i in np.ndindex(x.shape):",
+        "    grad = np.zeros_like(x)\n    for i in np.ndindex(x.shape):",
         hint="numgrad.in_place",
         why="I perturbed a copy of x, so an f that reads model.params sees no change at all.",
     ),
@@ -139,10 +143,11 @@ MUTANTS = [
         name="mlp_output_layer_activated",
         stage=5,
         file="backward.py",
-        old=("            if i < num_layers:  # hidden layers only: the output layer is affine only\n"
-             "                out, act_cache = act_forward(out)\n"),
-        new=("            out, act_cache = act_forward(out)\n"
-             "            if i < num_layers:\n"),
+        old=(
+            "            if i < num_layers:  # hidden layers only: the output layer is affine only\n"
+            "                out, act_cache = act_forward(out)\n"
+        ),
+        new=("            out, act_cache = act_forward(out)\n            if i < num_layers:\n"),
         hint="mlp.output_layer",
         why="I applied the activation after every layer, the output layer included.",
     ),
@@ -150,24 +155,28 @@ MUTANTS = [
         name="mlp_grads_accumulate",
         stage=5,
         file="backward.py",
-        old=("        grads = {}\n"
-             "        layers = range(len(caches), 0, -1)  # L, L-1, ..., 1\n"
-             "        for i, (affine_cache, act_cache, drop_cache) in zip(layers, reversed(caches)):\n"
-             "            if act_cache is not None:  # a hidden layer: undo its dropout, then its activation\n"
-             "                if drop_cache is not None:\n"
-             "                    dout = dropout_backward(dout, drop_cache)\n"
-             "                dout = act_backward(dout, act_cache)\n"
-             '            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, affine_cache)\n'),
-        new=("        grads = self.__dict__.setdefault(\"grads\", {})  # kept on the model\n"
-             "        layers = range(len(caches), 0, -1)  # L, L-1, ..., 1\n"
-             "        for i, (affine_cache, act_cache, drop_cache) in zip(layers, reversed(caches)):\n"
-             "            if act_cache is not None:  # a hidden layer: undo its dropout, then its activation\n"
-             "                if drop_cache is not None:\n"
-             "                    dout = dropout_backward(dout, drop_cache)\n"
-             "                dout = act_backward(dout, act_cache)\n"
-             "            dout, dw, db = affine_backward(dout, affine_cache)\n"
-             '            grads[f"W{i}"] = grads.get(f"W{i}", 0) + dw\n'
-             '            grads[f"b{i}"] = grads.get(f"b{i}", 0) + db\n'),
+        old=(
+            "        grads = {}\n"
+            "        layers = range(len(caches), 0, -1)  # L, L-1, ..., 1\n"
+            "        for i, (affine_cache, act_cache, drop_cache) in zip(layers, reversed(caches)):\n"
+            "            if act_cache is not None:  # a hidden layer: undo its dropout, then its activation\n"
+            "                if drop_cache is not None:\n"
+            "                    dout = dropout_backward(dout, drop_cache)\n"
+            "                dout = act_backward(dout, act_cache)\n"
+            '            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, affine_cache)\n'
+        ),
+        new=(
+            '        grads = self.__dict__.setdefault("grads", {})  # kept on the model\n'
+            "        layers = range(len(caches), 0, -1)  # L, L-1, ..., 1\n"
+            "        for i, (affine_cache, act_cache, drop_cache) in zip(layers, reversed(caches)):\n"
+            "            if act_cache is not None:  # a hidden layer: undo its dropout, then its activation\n"
+            "                if drop_cache is not None:\n"
+            "                    dout = dropout_backward(dout, drop_cache)\n"
+            "                dout = act_backward(dout, act_cache)\n"
+            "            dout, dw, db = affine_backward(dout, affine_cache)\n"
+            '            grads[f"W{i}"] = grads.get(f"W{i}", 0) + dw\n'
+            '            grads[f"b{i}"] = grads.get(f"b{i}", 0) + db\n'
+        ),
         hint="mlp.fresh",
         why="I kept the gradients on the model and added each call's into them.",
     ),
@@ -197,16 +206,18 @@ MUTANTS = [
         new="return dict(self.params)",
         hint="mlp.state_dict",
         why="dict(params) copies the dict, not the arrays: the optimizer's updates reach the "
-            "saved state.",
+        "saved state.",
     ),
     Mutant(
         name="mlp_load_state_dict_lenient",
         stage=5,
         file="backward.py",
-        old=("        for key in self.params:\n"
-             "            if key not in d:\n"
-             "                raise ValueError(f\"state dict is missing key {key!r} (expected "
-             "{list(self.params)})\")\n"),
+        old=(
+            "        for key in self.params:\n"
+            "            if key not in d:\n"
+            '                raise ValueError(f"state dict is missing key {key!r} (expected '
+            '{list(self.params)})")\n'
+        ),
         new="",
         hint="mlp.strict",
         why="I only checked the keys that are in the saved dict, so a missing key went unnoticed.",

@@ -11,7 +11,7 @@ MUTANTS = [
         new="mask = keep.astype(x.dtype)",
         hint="dropout.scale",
         why="I zero the dropped units but leave the kept ones as they are, so activations are "
-            "smaller in training than at evaluation.",
+        "smaller in training than at evaluation.",
     ),
     Mutant(
         name="dropout_scaled_by_keep_probability",
@@ -62,15 +62,15 @@ MUTANTS = [
         name="dropout_fresh_mask_in_backward",
         stage=7,
         file="dropout.py",
-        old='''    mask, p = cache
+        old="""    mask, p = cache
     if mask is None:
         return dout.copy()
-''',
-        new='''    mask, p = cache
+""",
+        new="""    mask, p = cache
     if mask is None:
         return dout.copy()
     mask = (np.random.random(dout.shape) >= p) * dout.dtype.type(1 / (1 - p))
-''',
+""",
         hint="dropout.backward_mask",
         why="My backward pass draws a new random mask instead of reusing the forward's.",
     ),
@@ -96,14 +96,14 @@ MUTANTS = [
         name="mlp_dropout_on_logits",
         stage=7,
         file="backward.py",
-        old='''                out, act_cache = act_forward(out)
+        old="""                out, act_cache = act_forward(out)
                 if train and self.dropout > 0:
                     out, drop_cache = dropout_forward(out, self.dropout, True, self.rng)
-''',
-        new='''                out, act_cache = act_forward(out)
+""",
+        new="""                out, act_cache = act_forward(out)
             if train and self.dropout > 0:
                 out, drop_cache = dropout_forward(out, self.dropout, True, self.rng)
-''',
+""",
         hint="mlp.logits",
         why="I apply dropout after every layer, the output layer's logits included.",
     ),
@@ -111,10 +111,10 @@ MUTANTS = [
         name="mlp_backward_skips_dropout",
         stage=7,
         file="backward.py",
-        old='''                if drop_cache is not None:
+        old="""                if drop_cache is not None:
                     dout = dropout_backward(dout, drop_cache)
-''',
-        new='',
+""",
+        new="",
         hint="mlp.dropout_gradient",
         why="My backward pass forgets dropout: dropped units still receive gradient.",
     ),

@@ -13,7 +13,7 @@ EVALUATE_LOOP = (
     "            logits = model.forward(xb)\n"
     "            loss, _ = softmax_cross_entropy(logits, yb)\n"
     "            total_loss += loss * len(xb)  # back from the batch's mean to its sum\n"
-    "            labels = label_indices(yb, len(yb), logits.shape[1], name=\"y\")\n"
+    '            labels = label_indices(yb, len(yb), logits.shape[1], name="y")\n'
     "            correct += int(np.count_nonzero(logits.argmax(axis=1) == labels))\n"
     "    finally:\n"
     "        if was_training:\n"
@@ -22,11 +22,13 @@ EVALUATE_LOOP = (
     "            model.eval()\n"
     "    return float(total_loss / n), correct / n\n"
 )
-RESTORE_MODE = ("    finally:\n"
-                "        if was_training:\n"
-                "            model.train()\n"
-                "        else:\n"
-                "            model.eval()\n")
+RESTORE_MODE = (
+    "    finally:\n"
+    "        if was_training:\n"
+    "            model.train()\n"
+    "        else:\n"
+    "            model.eval()\n"
+)
 
 MUTANTS = [
     Mutant(
@@ -34,10 +36,12 @@ MUTANTS = [
         stage=8,
         file="training.py",
         old=SHUFFLE,
-        new=("    if shuffle:\n"
-             "        x = x[rng.permutation(n)]\n"
-             "        y = y[rng.permutation(n)]\n"
-             "    order = np.arange(n)\n"),
+        new=(
+            "    if shuffle:\n"
+            "        x = x[rng.permutation(n)]\n"
+            "        y = y[rng.permutation(n)]\n"
+            "    order = np.arange(n)\n"
+        ),
         hint="batches.aligned",
         why="I shuffled the images and the labels, each with its own permutation.",
     ),
@@ -73,8 +77,10 @@ MUTANTS = [
         stage=8,
         file="training.py",
         old="        idx = order[start:start + batch_size]\n",
-        new=("        idx = rng.integers(0, n, size=min(batch_size, n - start)) if shuffle \\\n"
-             "            else order[start:start + batch_size]\n"),
+        new=(
+            "        idx = rng.integers(0, n, size=min(batch_size, n - start)) if shuffle \\\n"
+            "            else order[start:start + batch_size]\n"
+        ),
         hint="batches.once",
         why="I drew random indices for each batch, so some examples come twice and some never.",
     ),
@@ -84,9 +90,11 @@ MUTANTS = [
         file="training.py",
         old=EVALUATE_LOOP,
         new=EVALUATE_LOOP.replace("total_loss, correct = 0.0, 0", "total_loss, accs = 0.0, []")
-                         .replace("correct += int(np.count_nonzero(logits.argmax(axis=1) == labels))",
-                                  "accs.append(np.mean(logits.argmax(axis=1) == labels))")
-                         .replace("correct / n", "float(np.mean(accs))"),
+        .replace(
+            "correct += int(np.count_nonzero(logits.argmax(axis=1) == labels))",
+            "accs.append(np.mean(logits.argmax(axis=1) == labels))",
+        )
+        .replace("correct / n", "float(np.mean(accs))"),
         hint="evaluate.count",
         why="I averaged the accuracies of the batches; the small last batch weighs too much.",
     ),
@@ -96,9 +104,11 @@ MUTANTS = [
         file="training.py",
         old=EVALUATE_LOOP,
         new=EVALUATE_LOOP.replace("total_loss, correct = 0.0, 0", "losses, correct = [], 0")
-                         .replace("total_loss += loss * len(xb)  # back from the batch's mean to its sum",
-                                  "losses.append(loss)")
-                         .replace("float(total_loss / n)", "float(np.mean(losses))"),
+        .replace(
+            "total_loss += loss * len(xb)  # back from the batch's mean to its sum",
+            "losses.append(loss)",
+        )
+        .replace("float(total_loss / n)", "float(np.mean(losses))"),
         hint="evaluate.loss",
         why="I averaged the batch losses without weighting them by the batch sizes.",
     ),
@@ -169,13 +179,17 @@ MUTANTS = [
         name="patience_against_previous_epoch",
         stage=8,
         file="training.py",
-        old=("            if val_loss < best_loss:  # a NaN loss never counts as an improvement\n"
-             "                best_loss, best_state, stale = val_loss, model.state_dict(), 0\n"),
-        new=("            improved = not history[:-1] or val_loss < history[-2][\"val_loss\"]\n"
-             "            if improved:\n"
-             "                if val_loss < best_loss:\n"
-             "                    best_loss, best_state = val_loss, model.state_dict()\n"
-             "                stale = 0\n"),
+        old=(
+            "            if val_loss < best_loss:  # a NaN loss never counts as an improvement\n"
+            "                best_loss, best_state, stale = val_loss, model.state_dict(), 0\n"
+        ),
+        new=(
+            '            improved = not history[:-1] or val_loss < history[-2]["val_loss"]\n'
+            "            if improved:\n"
+            "                if val_loss < best_loss:\n"
+            "                    best_loss, best_state = val_loss, model.state_dict()\n"
+            "                stale = 0\n"
+        ),
         hint="train.patience",
         why="I counted patience against the previous epoch instead of the best one.",
     ),
