@@ -21,18 +21,13 @@ from kata import shipped
 from kata.impl import display_path, resolve
 from kata.markers import function_nodes, is_stub_statement
 from kata.model import (
-    ERROR,
-    FAILING,
-    LOCKED,
-    NOT_STARTED,
-    PASSED,
-    TIMED_OUT,
     Check,
     CheckStatus,
     Message,
     MessageKind,
     RunResult,
     StageResult,
+    Status,
 )
 from kata.notebook.cells import stage_notebook
 from kata.notebook.sourcemap import SourceMap, materialize
@@ -145,24 +140,24 @@ def grade_stage(
         stage.name,
         stage.title,
         workspace.module_label(stage),
-        status=NOT_STARTED,
+        status=Status.NOT_STARTED,
         time_limit=parts[0].time_limit,
     )
     module_path = workspace.dir / stage.module_file
     if not module_path.is_file():
-        result.status = ERROR
+        result.status = Status.ERROR
         result.error = Message(
             f"missing file: {result.module_file}",
             "copy it from a fresh exercises/ folder",
             kind=MessageKind.ERROR,
         )
         return result
-    waiting = [n for n in all_needs(stage) if n in earlier and earlier[n].status != PASSED]
+    waiting = [n for n in all_needs(stage) if n in earlier and earlier[n].status != Status.PASSED]
     if waiting and not run_all:
         return probe_without_running(result, module_path, stage, waiting, workspace)
 
     for part in parts:
-        if part.slow and result.status != PASSED:
+        if part.slow and result.status != Status.PASSED:
             break
         run = run_part(
             stage,
@@ -176,7 +171,7 @@ def grade_stage(
         result.output = (result.output + run.output)[-20_000:]
         result.output_bytes += run.output_bytes
         merge_part(result, part, run, workspace)
-        if result.status in (ERROR, TIMED_OUT):
+        if result.status in (Status.ERROR, Status.TIMED_OUT):
             break
     return result
 
@@ -184,7 +179,7 @@ def grade_stage(
 def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspace) -> None:
     """Fold one child's outcome into the stage's result."""
     if run.timed_out:
-        result.status = TIMED_OUT
+        result.status = Status.TIMED_OUT
         where = hang_location(run.hang_trace, workspace)
         result.error = Message(
             f"the checks did not finish within {part.time_limit:.0f} s"
@@ -196,7 +191,7 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         return
     if run.results is None:
         code = run.returncode
-        result.status = ERROR
+        result.status = Status.ERROR
         result.error = Message(
             f"the checks' process ended without a result (exit code {code}): did your code "
             "call os._exit(), or run out of memory?",
@@ -206,7 +201,7 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         return
     if run.results.get("error"):
         raw = run.results["error"]
-        result.status = ERROR
+        result.status = Status.ERROR
         result.error = Message(
             raw["text"],
             raw.get("hint"),
@@ -235,14 +230,16 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
     counted = result.counted
     waiting = (CheckStatus.NOT_STARTED, CheckStatus.NEEDS)
     if all(c.status == CheckStatus.PASSED for c in counted):
-        result.status = PASSED
+        result.status = Status.PASSED
     elif all(c.status in waiting for c in counted) and any(
         c.status == CheckStatus.NOT_STARTED for c in counted
     ):
-        result.status = NOT_STARTED  # its own stubs untouched (some checks also wait for others)
+        result.status = (
+            Status.NOT_STARTED
+        )  # its own stubs untouched (some checks also wait for others)
     else:
-        result.status = FAILING
-    if result.status == NOT_STARTED or result.status == FAILING:
+        result.status = Status.FAILING
+    if result.status == Status.NOT_STARTED or result.status == Status.FAILING:
         stubs = [
             m.location
             for c in counted
@@ -271,7 +268,7 @@ def probe_without_running(
     try:
         untouched, first = stub_is_untouched(module_path, shipped.stub_names(stage.number))
     except SyntaxError as error:
-        result.status = ERROR
+        result.status = Status.ERROR
         result.error = Message(
             f"SyntaxError: {error.msg}",
             None,
@@ -281,12 +278,12 @@ def probe_without_running(
         return result
     result.waiting_for = waiting
     if untouched:
-        result.status = NOT_STARTED
+        result.status = Status.NOT_STARTED
         result.first_stub = (
             workspace.where({"file": str(module_path), "line": first}) if first else None
         )
     else:
-        result.status = LOCKED
+        result.status = Status.LOCKED
     return result
 
 

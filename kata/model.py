@@ -51,23 +51,6 @@ class MessageKind(_Word):
     ERROR = "error"  # the stage could not run: import error, time-out, crash
 
 
-PASSED = Status.PASSED
-FAILING = Status.FAILING
-NOT_STARTED = Status.NOT_STARTED
-ERROR = Status.ERROR
-TIMED_OUT = Status.TIMED_OUT
-LOCKED = Status.LOCKED
-
-MEANING = {
-    PASSED: "every check of the stage passes",
-    FAILING: "some checks fail: the first failing one is shown with a hint",
-    NOT_STARTED: "the stage's functions still raise NotImplementedError",
-    ERROR: "the stage's module cannot be imported (a SyntaxError, an ImportError, ...)",
-    TIMED_OUT: "the checks did not finish within the stage's time limit (a loop that never ends?)",
-    LOCKED: "an earlier stage this one builds on does not pass yet",
-}
-
-
 @dataclass
 class Message:
     text: str
@@ -126,11 +109,11 @@ class RunResult:
 
     @property
     def passed(self) -> bool:
-        return all(s.status == PASSED for s in self.stages)
+        return all(s.status == Status.PASSED for s in self.stages)
 
     @property
     def stages_passed(self) -> int:
-        return sum(s.status == PASSED for s in self.stages)
+        return sum(s.status == Status.PASSED for s in self.stages)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

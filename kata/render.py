@@ -9,12 +9,6 @@ import textwrap
 from typing import IO, Any
 
 from kata.model import (
-    ERROR,
-    FAILING,
-    LOCKED,
-    NOT_STARTED,
-    PASSED,
-    TIMED_OUT,
     Check,
     CheckStatus,
     Message,
@@ -33,12 +27,12 @@ SHOWN_OUTPUT_LINES = 12
 
 COLOURS = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
 STATUS_STYLE = {
-    PASSED: ("✓", "+", "green"),
-    FAILING: ("✗", "x", "red"),
-    ERROR: ("✗", "x", "red"),
-    TIMED_OUT: ("⏱", "!", "red"),
-    NOT_STARTED: ("·", ".", "yellow"),
-    LOCKED: ("…", "-", "dim"),
+    Status.PASSED: ("✓", "+", "green"),
+    Status.FAILING: ("✗", "x", "red"),
+    Status.ERROR: ("✗", "x", "red"),
+    Status.TIMED_OUT: ("⏱", "!", "red"),
+    Status.NOT_STARTED: ("·", ".", "yellow"),
+    Status.LOCKED: ("…", "-", "dim"),
 }
 
 
@@ -74,11 +68,11 @@ class Painter:
 
 
 def status_text(stage: StageResult) -> str:
-    if stage.status == FAILING:
+    if stage.status == Status.FAILING:
         return f"failing ({stage.passed_checks} of {stage.counted_checks} checks pass)"
-    if stage.status == LOCKED and stage.waiting_for:
+    if stage.status == Status.LOCKED and stage.waiting_for:
         return f"locked (needs stage {', '.join(map(str, stage.waiting_for))})"
-    if stage.status == PASSED:
+    if stage.status == Status.PASSED:
         return f"passed ({stage.counted_checks} checks)"
     return stage.status
 
@@ -150,7 +144,7 @@ def render(
         )
         lines.extend(f"      {t}" for t in result.tampered[:8])
         lines.append("    restore them with:  git checkout -- checks data")
-    focus = [s for s in result.stages if s.status != PASSED]
+    focus = [s for s in result.stages if s.status != Status.PASSED]
     if not show_all:
         focus = focus[:1]
     for stage in focus:
@@ -183,13 +177,13 @@ def stage_detail(
     title = paint(f"stage {stage.number}  {stage.name}", "bold") + f"   {status_text(stage)}"
     out = [title]
     rerun = f"{command} {stage.number}{impl_flag(result)}"
-    if stage.status in (ERROR, TIMED_OUT) and stage.error:
+    if stage.status in (Status.ERROR, Status.TIMED_OUT) and stage.error:
         out.extend(message_lines(stage.error, paint, indent="  "))
         out.extend(output_lines(stage, paint))
         out.append("")
         out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
         return out
-    if stage.status == NOT_STARTED:
+    if stage.status == Status.NOT_STARTED:
         where = stage.first_stub or stage.module_file
         out.append(f"  The functions of {stage.module_file} still raise NotImplementedError.")
         out.append(f"  Read its docstrings, then write your code at {paint(where, 'cyan')}.")
@@ -199,7 +193,7 @@ def stage_detail(
         out.append("")
         out.append(f"  next: run  {paint(rerun, 'cyan')}   (stuck? {command} hint {stage.number})")
         return out
-    if stage.status == LOCKED:
+    if stage.status == Status.LOCKED:
         waiting = ", ".join(f"{n} ({BY_NUMBER[n].name})" for n in stage.waiting_for)
         out.append(f"  It builds on stage {waiting}, which does not pass yet: finish that first.")
         return out
@@ -212,7 +206,7 @@ def stage_detail(
         more = (
             f"  (and {len(cases) - 1} more case{'s' * (len(cases) > 2)})" if len(cases) > 1 else ""
         )
-        out.append(f"  {paint.symbol(FAILING)} {cases[0].title}{paint(more, 'dim')}")
+        out.append(f"  {paint.symbol(Status.FAILING)} {cases[0].title}{paint(more, 'dim')}")
         for message in dedupe(cases[0].messages)[:3]:
             out.extend(message_lines(message, paint, indent="      "))
     if len(groups) > shown_failures:
