@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     CheckFailure,
     assert_close,
@@ -82,17 +83,6 @@ def fresh_call(impl, x, w, b):
     return lambda: impl.affine_forward(x.copy(), w.copy(), b.copy())
 
 
-def reference(x, w, b):
-    """Trusted affine map, one output element at a time in float64 (no reshape involved)."""
-    n, m = x.shape[0], w.shape[1]
-    out = np.empty((n, m))
-    for i in range(n):
-        features = [float(v) for v in np.nditer(x[i], order="C")]
-        for j in range(m):
-            out[i, j] = sum(f * float(w[k, j]) for k, f in enumerate(features)) + float(b[j])
-    return out
-
-
 def known_mistakes(x, w, b):
     """{hint: out} for the wrong answers that are recognizable from the value."""
     n = x.shape[0]
@@ -141,7 +131,7 @@ def test_affine_forward_matches_reference(impl, check, rng, n, d, m):
     x, w, b = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m)
     with check, unchanged(x=x, w=w, b=b, hint=HINTS["affine.inplace"]):
         out, _ = forward(impl, x, w, b)
-        assert_close(out, reference(x, w, b), "out", hint=HINTS["affine.values"],
+        assert_close(out, ref.affine(x, w, b), "out", hint=HINTS["affine.values"],
                      mistakes=known_mistakes(x, w, b))
 
 
@@ -166,7 +156,7 @@ def test_affine_forward_keeps_dtype(impl, check, rng, dtype):
     with check:
         out, _ = forward(impl, x, w, b)
         assert_dtype(out, dtype, "out", HINTS["affine.dtype"])
-        assert_close(out, reference(x, w, b), "out", hint=HINTS["affine.values"])
+        assert_close(out, ref.affine(x, w, b), "out", hint=HINTS["affine.values"])
 
 
 def test_affine_forward_does_not_modify_inputs(impl, check, rng):
@@ -254,5 +244,5 @@ def test_affine_forward_large_values(impl, check, rng, dtype):
     with check, strict_numerics(HINTS["affine.large"]):
         out, _ = forward(impl, x, w, b)
         assert_dtype(out, dtype, "out", HINTS["affine.dtype"])
-        assert_close(out, reference(x, w, b), "out", rtol=0.0, atol=atol,
+        assert_close(out, ref.affine(x, w, b), "out", rtol=0.0, atol=atol,
                      hint=HINTS["affine.large"])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     assert_close,
     assert_dtype,
@@ -86,25 +87,6 @@ SHAPES = [(1, 10), (5, 3), (3, 7), (4, 4)]
 DTYPES = [np.float32, np.float64]
 
 
-def _softmax(z):
-    """Trusted softmax in float64."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _log_softmax(z):
-    """Trusted log-softmax in float64 (log-sum-exp)."""
-    z = np.asarray(z, dtype=np.float64)
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def _loss(z, y):
-    """Trusted mean cross-entropy for index labels y."""
-    return float(-_log_softmax(z)[np.arange(len(y)), y].mean())
-
-
 def _known(actual, *pairs):
     """`mistakes=` for assert_close / assert_gradient from (hint key, wrong value) pairs,
     where several wrong values may share one hint: the first that `actual` matches."""
@@ -158,9 +140,9 @@ def _call_ce(impl, logits, labels, what="softmax_cross_entropy(logits, labels)")
 def test_softmax_shape_and_values(impl, check, rng, n, c):
     """softmax: (N, C) probabilities, exp(z) / row sum, logits untouched"""
     z = rng.normal(0.0, 2.0, size=(n, c))
-    expected = _softmax(z)
+    expected = ref.softmax(z)
     e = np.exp(z - z.max(axis=1, keepdims=True))
-    wrong = [("softmax.axis", _softmax(z.T).T), ("softmax.rows", e / e.sum())]
+    wrong = [("softmax.axis", ref.softmax(z.T).T), ("softmax.rows", e / e.sum())]
     if n == c:  # (N,) row sums without keepdims broadcast along the columns
         wrong.append(("softmax.rows", e / e.sum(axis=1)))
     with check, unchanged(logits=z, hint=HINTS["inplace"]):
@@ -194,7 +176,7 @@ def test_softmax_keeps_dtype(impl, check, rng, dtype):
     with check:
         p = impl.softmax(z)
         assert_dtype(p, dtype, "probs", HINTS["dtype"])
-        assert_close(p, _softmax(z), "probs", hint=HINTS["softmax.values"])
+        assert_close(p, ref.softmax(z), "probs", hint=HINTS["softmax.values"])
 
 
 def test_softmax_hand_computed(impl, check):
@@ -205,7 +187,7 @@ def test_softmax_hand_computed(impl, check):
     with check:
         p = impl.softmax(z)
         assert_close(p, expected, "probs", hint=HINTS["softmax.values"],
-                     mistakes=_known(p, ("softmax.axis", _softmax(z.T).T)))
+                     mistakes=_known(p, ("softmax.axis", ref.softmax(z.T).T)))
 
 
 @pytest.mark.parametrize("shift", [50.0, -300.0, 1000.0])
@@ -214,7 +196,7 @@ def test_softmax_shift_invariant(impl, check, rng, shift):
     z = rng.normal(0.0, 2.0, size=(3, 5))
     with check:
         p = impl.softmax(z + shift)
-        assert_close(p, _softmax(z), f"softmax(logits + {shift:g})", hint=HINTS["softmax.shift"])
+        assert_close(p, ref.softmax(z), f"softmax(logits + {shift:g})", hint=HINTS["softmax.shift"])
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -244,13 +226,13 @@ def test_softmax_rejects_bad_input(impl, check):
 def test_log_softmax_equals_log_of_softmax(impl, check, rng, n, c):
     """log_softmax: equals log(softmax(logits)) where that is representable"""
     z = rng.normal(0.0, 2.0, size=(n, c))
-    expected = np.log(_softmax(z))
+    expected = np.log(ref.softmax(z))
     with check, unchanged(logits=z, hint=HINTS["inplace"]):
         out = impl.log_softmax(z)
         assert_shape(out, (n, c), "log_softmax(logits)")
         assert_close(out, expected, "log_softmax(logits)", hint=HINTS["log_softmax.values"],
                      mistakes=_known(out, ("log_softmax.lse", z - z.max(axis=1, keepdims=True)),
-                                     ("softmax.axis", np.log(_softmax(z.T).T))))
+                                     ("softmax.axis", np.log(ref.softmax(z.T).T))))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -260,7 +242,7 @@ def test_log_softmax_keeps_dtype(impl, check, rng, dtype):
     with check:
         out = impl.log_softmax(z)
         assert_dtype(out, dtype, "log_softmax(logits)", HINTS["dtype"])
-        assert_close(out, _log_softmax(z), "log_softmax(logits)",
+        assert_close(out, ref.log_softmax(z), "log_softmax(logits)",
                      hint=HINTS["log_softmax.values"])
 
 
@@ -293,7 +275,7 @@ def test_softmax_cross_entropy_loss_value(impl, check, rng, n, c):
     """softmax_cross_entropy: loss is the mean of -log p[correct], a Python float"""
     z = rng.normal(0.0, 2.0, size=(n, c))
     y = rng.integers(0, c, size=n)
-    expected = _loss(z, y)
+    expected = ref.cross_entropy(z, y)
     with check, unchanged(logits=z, labels=y, hint=HINTS["inplace"]):
         loss, _ = _call_ce(impl, z, y)
         assert_python_float(loss, "loss", HINTS["ce.float"])
@@ -330,7 +312,7 @@ def test_softmax_cross_entropy_gradient_formula(impl, check, rng, n, c):
     z = rng.normal(0.0, 2.0, size=(n, c))
     y = rng.integers(0, c, size=n)
     y[0] = 0  # with N == C a transposed onehot would otherwise sometimes match
-    p, onehot = _softmax(z), np.eye(c)[y]
+    p, onehot = ref.softmax(z), ref.one_hot(y, c)
     expected = (p - onehot) / n
     with check, unchanged(logits=z, labels=y, hint=HINTS["inplace"]):
         _, dlogits = _call_ce(impl, z, y)
@@ -344,8 +326,8 @@ def test_softmax_cross_entropy_gradient_numerical(impl, check, rng):
     n, c = 5, 3
     z = rng.normal(0.0, 1.5, size=(n, c))
     y = rng.integers(0, c, size=n)
-    numeric = numeric_gradient(lambda zz: _loss(zz, y), z)
-    p, onehot = _softmax(z), np.eye(c)[y]
+    numeric = numeric_gradient(lambda zz: ref.cross_entropy(zz, y), z)
+    p, onehot = ref.softmax(z), ref.one_hot(y, c)
     with check:
         _, dlogits = _call_ce(impl, z, y)
         assert_gradient(dlogits, numeric, "dlogits", tol=1e-6, hint=HINTS["ce.grad"],
@@ -362,8 +344,10 @@ def test_softmax_cross_entropy_keeps_dtype(impl, check, rng, dtype):
         loss, dlogits = _call_ce(impl, z, y)
         assert_python_float(loss, "loss", HINTS["ce.float"])
         assert_dtype(dlogits, dtype, "dlogits", HINTS["dtype"])
-        assert_close(loss, _loss(z, y), "loss", rtol=1e-5, atol=1e-6, hint=HINTS["ce.loss"])
-        assert_close(dlogits, (_softmax(z) - np.eye(c)[y]) / n, "dlogits", hint=HINTS["ce.grad"])
+        assert_close(loss, ref.cross_entropy(z, y), "loss", rtol=1e-5, atol=1e-6,
+                     hint=HINTS["ce.loss"])
+        assert_close(dlogits, (ref.softmax(z) - ref.one_hot(y, c)) / n, "dlogits",
+                     hint=HINTS["ce.grad"])
 
 
 @pytest.mark.parametrize("n, c", [(1, 3), (6, 4), (4, 4)])
@@ -371,11 +355,12 @@ def test_softmax_cross_entropy_one_hot_labels(impl, check, rng, n, c):
     """softmax_cross_entropy: one-hot labels give the same loss and dlogits as indices"""
     z = rng.normal(0.0, 2.0, size=(n, c))
     y = rng.integers(0, c, size=n)
-    onehot = np.eye(c)[y]
+    onehot = ref.one_hot(y, c)
     with check, unchanged(logits=z, labels=onehot, hint=HINTS["inplace"]):
         loss, dlogits = _call_ce(impl, z, onehot, "softmax_cross_entropy(logits, onehot)")
-        assert_close(loss, _loss(z, y), "loss with one-hot labels", hint=HINTS["ce.onehot"])
-        assert_close(dlogits, (_softmax(z) - onehot) / n, "dlogits with one-hot labels",
+        assert_close(loss, ref.cross_entropy(z, y), "loss with one-hot labels",
+                     hint=HINTS["ce.onehot"])
+        assert_close(dlogits, (ref.softmax(z) - onehot) / n, "dlogits with one-hot labels",
                      hint=HINTS["ce.onehot"])
 
 
@@ -388,7 +373,7 @@ def test_softmax_cross_entropy_extreme_logits(impl, check, dtype):
     # -log p per row: 0 (sure and right), log 2 (a tie), 2e4 (sure and wrong), log 3.
     expected_loss = (0.0 + np.log(2.0) + 2e4 + np.log(3.0)) / 4
     p = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [1 / 3, 1 / 3, 1 / 3]])
-    expected_grad = (p - np.eye(3)[y]) / 4
+    expected_grad = (p - ref.one_hot(y, 3)) / 4
     with check:
         with strict_numerics(HINTS["ce.stable"]):
             loss, dlogits = _call_ce(impl, z, y)

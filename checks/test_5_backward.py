@@ -3,9 +3,9 @@ numerical_gradient, and the MLP class.
 
 Every backward function is compared with a trusted numerical gradient (central
 differences from checks.helpers, float64, relative error below 1e-7). For the MLP, the
-trusted gradient comes from the complex-step method on an independent reference network:
-it is exact to machine precision, so a 1e-7 tolerance holds even for gradient entries
-near 0, where central differences drown in rounding noise.
+trusted gradient comes from the complex-step method on an independent reference network
+(checks/reference.py): it is exact to machine precision, so a 1e-7 tolerance holds even
+for gradient entries near 0, where central differences drown in rounding noise.
 
 The caches are opaque: they are always produced by the implementation's own forward
 functions (stages 2 and 3), never built here.
@@ -16,6 +16,7 @@ import math
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     CheckFailure,
     assert_close,
@@ -146,7 +147,7 @@ TIPS = [
 ]
 
 
-# --- trusted references (independent of the implementation) ---------------------------
+# --- calling the implementation (the trusted references are in checks/reference.py) ---
 
 def call(fn, what, hint):
     """fn() on valid input; a ValueError/TypeError there is a failure of the property."""
@@ -160,59 +161,6 @@ def call(fn, what, hint):
 def away_from_zero(rng, shape, low, high):
     """Values with |v| in [low, high] and a random sign (no kinks, no tiny gradients)."""
     return rng.uniform(low, high, size=shape) * rng.choice([-1.0, 1.0], size=shape)
-
-
-def ref_sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def ref_hidden(z, activation):
-    """The activations, on float or complex arrays (moderate values only)."""
-    if activation == "relu":
-        return np.where(z.real > 0, z, 0)
-    if activation == "sigmoid":
-        return 1 / (1 + np.exp(-z))
-    return np.tanh(z)
-
-
-def ref_logits(params, x, activation):
-    """The reference MLP: chained affine layers, the activation between them, none at the end."""
-    h = x.reshape(x.shape[0], -1)
-    layers = len(params) // 2
-    for i in range(1, layers + 1):
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < layers:
-            h = ref_hidden(h, activation)
-    return h
-
-
-def ref_loss(logits, y):
-    """Mean softmax cross-entropy, by log-sum-exp (works on complex logits too)."""
-    z = logits - logits.real.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(z).sum(axis=1))
-    return np.mean(lse - z[np.arange(len(y)), y])
-
-
-def complex_step_gradient(f, x, h=1e-30):
-    """The gradient of a real-analytic f at real x: Im f(x + ih e_i) / h, exact to rounding."""
-    z = x.astype(complex)
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        old = z[i]
-        z[i] = old + 1j * h
-        grad[i] = f(z).imag / h
-        z[i] = old
-    return grad
-
-
-def ref_param_gradients(params, x, y, activation):
-    grads = {}
-    for key in params:
-        def f(value, key=key):
-            return ref_loss(ref_logits({**params, key: value}, x, activation), y)
-        grads[key] = complex_step_gradient(f, params[key])
-    return grads
 
 
 def make_cache(forward, x, what):
@@ -337,15 +285,15 @@ def act_mistakes(name, x, dout):
     if name == "relu":
         return {HINTS["relu.mask"]: dout * (x < 0)}
     if name == "sigmoid":
-        s2 = ref_sigmoid(ref_sigmoid(x))
+        s2 = ref.sigmoid(ref.sigmoid(x))
         return {HINTS["sigmoid.from_output"]: dout * s2 * (1 - s2),
-                HINTS["sigmoid.derivative"]: dout * ref_sigmoid(x)}
+                HINTS["sigmoid.derivative"]: dout * ref.sigmoid(x)}
     t2 = np.tanh(np.tanh(x))
     return {HINTS["tanh.from_output"]: dout * (1 - t2**2)}
 
 
 ACT_HINTS = {"relu": "relu.mask", "sigmoid": "sigmoid.derivative", "tanh": "tanh.derivative"}
-ACT_REF = {"relu": lambda v: np.maximum(v, 0), "sigmoid": ref_sigmoid, "tanh": np.tanh}
+ACT_REF = {"relu": lambda v: np.maximum(v, 0), "sigmoid": ref.sigmoid, "tanh": np.tanh}
 
 
 def _act_gradient_check(impl, load, check, rng, name, shape):
@@ -399,7 +347,7 @@ def _float32_no_mutation(impl, load, check, rng, name):
     cache = act_cache(load, name, x)
     cache_before = np.array(cache, copy=True) if isinstance(cache, np.ndarray) else None
     x64, d64 = x.astype(float), dout.astype(float)
-    slope = {"relu": (x64 > 0) * 1.0, "sigmoid": ref_sigmoid(x64) * (1 - ref_sigmoid(x64)),
+    slope = {"relu": (x64 > 0) * 1.0, "sigmoid": ref.sigmoid(x64) * (1 - ref.sigmoid(x64)),
              "tanh": 1 - np.tanh(x64) ** 2}[name]
     with check, unchanged(dout=dout, x=x, hint=HINTS["backward.inplace"]):
         dx = act_backward(impl, name, dout, cache)
@@ -737,10 +685,10 @@ def test_mlp_forward_values(impl, check, rng, activation):
         for i in range(1, len(SIZES)):  # nonzero biases: every term of the layer shows
             params[f"b{i}"] = rng.normal(size=SIZES[i])
         logits = mlp_forward(model, x)
-        expected = ref_logits(params, x, activation)
+        expected = ref.mlp_logits(params, x, activation)
         assert_shape(logits, (N, SIZES[-1]), "logits", HINTS["mlp.forward"])
         assert_close(logits, expected, "logits", hint=HINTS["mlp.forward"],
-                     mistakes={HINTS["mlp.output_layer"]: ref_hidden(expected, activation)})
+                     mistakes={HINTS["mlp.output_layer"]: ref.activate(expected, activation)})
 
 
 def test_mlp_forward_chains_layers(impl, check, rng):
@@ -750,7 +698,7 @@ def test_mlp_forward_chains_layers(impl, check, rng):
     with check:
         model = make_mlp(impl, sizes, activation="tanh", rng=rng)
         params = params_of(model, sizes)
-        expected = ref_logits(params, x, "tanh")
+        expected = ref.mlp_logits(params, x, "tanh")
         assert_close(mlp_forward(model, x), expected, "logits", hint=HINTS["mlp.chain"],
                      mistakes={HINTS["mlp.chain"]: x @ params["W3"] + params["b3"]})
     for key in ("W1", "W2"):
@@ -773,14 +721,14 @@ def test_mlp_forward_reads_params(impl, check, rng):
         params = params_of(model, SIZES)
         params["W2"] = rng.normal(size=(SIZES[1], SIZES[2]))
         params["b3"] = rng.normal(size=SIZES[3])
-        assert_close(mlp_forward(model, x), ref_logits(params, x, "relu"),
+        assert_close(mlp_forward(model, x), ref.mlp_logits(params, x, "relu"),
                      "logits after assigning params['W2'] and params['b3']",
                      hint=HINTS["mlp.params_live"])
     with check:
         model = make_mlp(impl, SIZES, rng=rng)
         params = params_of(model, SIZES)
         params["b3"] += 1.0  # an in-place update, as the optimizers do
-        assert_close(mlp_forward(model, x), ref_logits(params, x, "relu"),
+        assert_close(mlp_forward(model, x), ref.mlp_logits(params, x, "relu"),
                      "logits after params['b3'] += 1", hint=HINTS["mlp.params_live"])
 
 
@@ -792,7 +740,7 @@ def test_mlp_forward_images(impl, check, rng, n):
         model = make_mlp(impl, [6, 5, 4], rng=rng)
         logits = mlp_forward(model, x)
         assert_shape(logits, (n, 4), "logits", HINTS["mlp.forward"])
-        assert_close(logits, ref_logits(params_of(model, [6, 5, 4]), x, "relu"), "logits",
+        assert_close(logits, ref.mlp_logits(params_of(model, [6, 5, 4]), x, "relu"), "logits",
                      hint=HINTS["mlp.forward"])
 
 
@@ -806,7 +754,7 @@ def test_mlp_forward_float32(impl, check, rng):
             params[key] = params[key].astype(np.float32)
         logits = mlp_forward(model, x, HINTS["mlp.dtype"])
         assert_dtype(logits, np.float32, "logits", HINTS["mlp.dtype"])
-        assert_close(logits, ref_logits({k: v.astype(float) for k, v in params.items()},
+        assert_close(logits, ref.mlp_logits({k: v.astype(float) for k, v in params.items()},
                                         x.astype(float), "relu"),
                      "logits", hint=HINTS["mlp.forward"])
 
@@ -817,7 +765,7 @@ def test_mlp_predict_argmax(impl, check, rng, n):
     x = rng.normal(size=(n, SIZES[0]))
     with check:
         model = make_mlp(impl, SIZES, rng=rng)
-        expected = ref_logits(params_of(model, SIZES), x, "relu").argmax(axis=1)
+        expected = ref.mlp_logits(params_of(model, SIZES), x, "relu").argmax(axis=1)
         for mode in ("train", "eval"):
             getattr(model, mode)()
             pred = call(lambda: model.predict(x), "predict", HINTS["mlp.predict"])
@@ -845,7 +793,7 @@ def gradient_setup(impl, rng, sizes, activation, n):
         params[f"b{i}"] = rng.normal(scale=0.1, size=sizes[i])
     x = rng.normal(size=(n, sizes[0]))
     y = rng.integers(0, sizes[-1], size=n)
-    return model, params, x, y, ref_param_gradients(params, x, y, activation)
+    return model, params, x, y, ref.mlp_gradients(params, x, y, activation)
 
 
 def assert_param_gradients(grads, expected, n, hint):
@@ -871,7 +819,7 @@ def test_mlp_loss_gradients(impl, check, rng, sizes, activation):
         return  # the failure is recorded; nothing else can be checked
     with check:
         assert_python_float(loss, "loss", HINTS["mlp.loss_value"])
-        assert_close(loss, ref_loss(ref_logits(params, x, activation), y), "loss",
+        assert_close(loss, ref.cross_entropy(ref.mlp_logits(params, x, activation), y), "loss",
                      hint=HINTS["mlp.loss_value"])
     with check:
         assert_param_gradients(grads, expected, N, HINTS["mlp.backward"])
@@ -984,7 +932,7 @@ def test_mlp_load_state_dict_round_trip(impl, check, rng):
         source = make_mlp(impl, SIZES, rng=np.random.default_rng(1))
         target = make_mlp(impl, SIZES, rng=np.random.default_rng(2))
         state = {k: v.copy() for k, v in params_of(source, SIZES).items()}
-        expected = ref_logits(state, x, "relu")
+        expected = ref.mlp_logits(state, x, "relu")
         call(lambda: target.load_state_dict(state), "load_state_dict", HINTS["mlp.load"])
         assert_close(mlp_forward(target, x), expected, "logits after load_state_dict",
                      hint=HINTS["mlp.load"])
@@ -996,7 +944,7 @@ def test_mlp_load_state_dict_round_trip(impl, check, rng):
         # the usual round trip: save, train a little (in place), restore
         model = make_mlp(impl, SIZES, rng=rng)
         saved = call(model.state_dict, "state_dict", HINTS["mlp.state_dict"])
-        expected = ref_logits(params_of(model, SIZES), x, "relu")
+        expected = ref.mlp_logits(params_of(model, SIZES), x, "relu")
         for value in model.params.values():
             value -= 0.3
         call(lambda: model.load_state_dict(saved), "load_state_dict", HINTS["mlp.load"])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     assert_close,
     assert_dtype,
@@ -234,19 +235,6 @@ def make_model(load, rng, activation="relu", dropout=0.5):
     return model
 
 
-def plain_forward(params, x, dropout=None):
-    """The check's own ReLU network; `dropout(h)` is applied after each hidden activation."""
-    layers = len(SIZES) - 1
-    h = x
-    for i in range(1, layers + 1):
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < layers:
-            h = np.maximum(h, 0)
-            if dropout is not None:
-                h = dropout(h)
-    return h
-
-
 def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
     """MLP: after eval(), forward is deterministic and equals the network without dropout"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -256,7 +244,7 @@ def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
         model.eval()
         first = model.forward(x)
         second = model.forward(x)
-        expected = plain_forward(model.params, x)
+        expected = ref.mlp_logits(model.params, x, "relu")
         assert_shape(first, (9, SIZES[-1]), "logits")
         assert_close(second, first, "logits of a second eval forward", hint=HINTS["mlp.eval_mode"])
         assert_close(first, expected, "logits in eval mode", hint=HINTS["mlp.eval_mode"])
@@ -290,8 +278,8 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
         model.rng = np.random.default_rng(11)
         logits = model.forward(x)
         gen = np.random.default_rng(11)  # the same stream of masks, through the same function
-        expected = plain_forward(model.params, x,
-                                 dropout=lambda h: forward(impl, h, p, True, gen)[0])
+        expected = ref.mlp_logits(model.params, x, "relu",
+                                  dropout=lambda h: forward(impl, h, p, True, gen)[0])
         assert_shape(logits, (9, SIZES[-1]), "logits")
         if np.any(logits == 0):
             fail("some logits are exactly 0 in train mode", HINTS["mlp.logits"])

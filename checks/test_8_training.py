@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     assert_close,
     assert_dtype,
@@ -91,15 +92,6 @@ TIPS = [
 # ----------------------------------------------------------------------------------------
 # Trusted helpers and stand-ins (independent of the implementation under test)
 
-def cross_entropy(logits, labels):
-    """Mean -log softmax(logits)[label], by log-sum-exp, for index or one-hot labels."""
-    logits = np.asarray(logits, dtype=np.float64)
-    idx = labels.argmax(axis=1) if labels.ndim == 2 else labels
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(idx)), idx].mean())
-
-
 class FakeModel:
     """A stand-in for the MLP whose logits are its inputs (x IS the logits), plus a shift
     that depends on the mode: in train mode a large shift makes any measurement visibly
@@ -134,7 +126,7 @@ class FakeModel:
 
     def loss(self, x, labels):
         logits = self.forward(x)
-        return cross_entropy(logits, labels), {"w": np.ones(1)}
+        return ref.cross_entropy(logits, labels), {"w": np.ones(1)}
 
     def state_dict(self):
         return {k: v.copy() for k, v in self.params.items()}
@@ -378,8 +370,8 @@ def evaluation_data(c=3, one_hot=False):
 def test_evaluate_counts_over_all_examples(impl, check, one_hot):
     """evaluate: loss and accuracy over all N examples, not averaged per batch"""
     x, y = evaluation_data(one_hot=one_hot)
-    loss_all = cross_entropy(x, y)
-    per_batch_loss = (cross_entropy(x[:4], y[:4]) + cross_entropy(x[4:], y[4:])) / 2
+    loss_all = ref.cross_entropy(x, y)
+    per_batch_loss = (ref.cross_entropy(x[:4], y[:4]) + ref.cross_entropy(x[4:], y[4:])) / 2
     with check, unchanged(x=x, y=y):
         model = FakeModel(training=False)
         result = impl.evaluate(model, x, y, batch_size=4)
@@ -405,7 +397,8 @@ def test_evaluate_default_batch_size(impl, check):
         loss, acc = impl.evaluate(FakeModel(training=False), x, labels)
         assert_close(acc, 0.8, "accuracy (2,500 examples, batches of 1,000)",
                      hint=HINTS["evaluate.count"], mistakes={HINTS["evaluate.count"]: 2 / 3})
-        assert_close(loss, cross_entropy(x, labels), "loss", rtol=1e-6, hint=HINTS["evaluate.loss"])
+        assert_close(loss, ref.cross_entropy(x, labels), "loss", rtol=1e-6,
+                     hint=HINTS["evaluate.loss"])
 
 
 @pytest.mark.parametrize("training", [True, False], ids=["from_train_mode", "from_eval_mode"])
