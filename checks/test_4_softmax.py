@@ -17,6 +17,7 @@ from checks.helpers import (
     unchanged,
     unpack,
 )
+from checks.mistakes import batch_scale, match
 
 STAGE_MODULE = "softmax"
 
@@ -90,14 +91,7 @@ DTYPES = [np.float32, np.float64]
 def _known(actual, *pairs):
     """`mistakes=` for assert_close / assert_gradient from (hint key, wrong value) pairs,
     where several wrong values may share one hint: the first that `actual` matches."""
-    if not isinstance(actual, (np.ndarray, float, np.floating)):
-        return {}
-    for key, wrong in pairs:
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == np.shape(actual) and np.all(np.isfinite(actual)) and \
-                np.allclose(actual, wrong, rtol=1e-4, atol=1e-7):
-            return {HINTS[key]: wrong}
-    return {}
+    return match(actual, pairs, HINTS)
 
 
 def _grad_mistakes(p, y_onehot, y):
@@ -106,8 +100,8 @@ def _grad_mistakes(p, y_onehot, y):
     columns = p.copy()
     columns[:, y] -= 1
     return (
-        ("ce.grad_missing_n", p - y_onehot),
-        ("ce.grad_n_twice", (p - y_onehot) / n**2),
+        *batch_scale((p - y_onehot) / n, n, divided_twice="ce.grad_n_twice",
+                     not_divided="ce.grad_missing_n"),
         ("ce.grad_sign", (y_onehot - p) / n),
         ("ce.grad_rows", columns / n),
         ("ce.softmax_derivative", p * (1 - p) / n),
@@ -118,7 +112,9 @@ def _grad_mistakes(p, y_onehot, y):
 
 
 def _loss_mistakes(loss, n, c):
-    return (("ce.loss_sum", loss * n), ("ce.loss_mean_all", loss / c), ("ce.loss_sign", -loss))
+    """The values of the classic loss mistakes, as (hint key, value) pairs."""
+    return (*batch_scale(loss, n, not_divided="ce.loss_sum"), ("ce.loss_mean_all", loss / c),
+            ("ce.loss_sign", -loss))
 
 
 def _call_ce(impl, logits, labels, what="softmax_cross_entropy(logits, labels)"):

@@ -32,6 +32,7 @@ from checks.helpers import (
     unchanged,
     unpack,
 )
+from checks.mistakes import batch_scale, recognise
 
 STAGE_MODULE = "backward"
 
@@ -197,19 +198,19 @@ def test_affine_backward_gradients(impl, load, check, rng, n, d, m):
     twice = HINTS["backward.scale_twice"]
     with check:
         dx, dw, db = affine_backward(impl, dout, cache, HINTS["affine.dx"])
-        mistakes = {twice: num_dx / n} if n > 1 else {}
+        mistakes = batch_scale(num_dx, n, divided_twice=twice) if n > 1 else []
         if d == m:
-            mistakes[HINTS["affine.dx"]] = dout @ w
+            mistakes.append((HINTS["affine.dx"], dout @ w))
         assert_gradient(dx, num_dx, "dx", hint=HINTS["affine.dx"], mistakes=mistakes)
     with check:
         dx, dw, db = affine_backward(impl, dout, cache, HINTS["affine.dx"])
-        mistakes = {twice: num_dw / n} if n > 1 else {}
+        mistakes = batch_scale(num_dw, n, divided_twice=twice) if n > 1 else []
         if d == m:
-            mistakes[HINTS["affine.dw"]] = num_dw.T
+            mistakes.append((HINTS["affine.dw"], num_dw.T))
         assert_gradient(dw, num_dw, "dw", hint=HINTS["affine.dw"], mistakes=mistakes)
     with check:
         dx, dw, db = affine_backward(impl, dout, cache, HINTS["affine.dx"])
-        mistakes = {twice: num_db / n} if n > 1 else {}
+        mistakes = batch_scale(num_db, n, divided_twice=twice) if n > 1 else []
         assert_gradient(db, num_db, "db", hint=HINTS["affine.db"], mistakes=mistakes)
 
 
@@ -428,10 +429,10 @@ def assert_derivative(actual, exact, name, hint, mistakes):
     err = rel_error(np.asarray(actual, dtype=float), exact)
     if np.all(err <= 1e-7):
         return
-    for wrong_hint, wrong in mistakes.items():
-        if rel_error(np.asarray(actual, dtype=float), wrong).max() <= 1e-9:
-            hint = wrong_hint
-            break
+    found = recognise(actual, mistakes, lambda a, wrong:
+                      rel_error(np.asarray(a, dtype=float), wrong).max() <= 1e-9)
+    if found is not None:
+        hint = found[0]
     i = np.unravel_index(np.argmax(err), err.shape)
     fail(f"{name}[{', '.join(map(str, i))}] is {actual[i]:.10g}, the exact value is "
          f"{exact[i]:.10g} (relative error {err[i]:.1e}, allowed 1e-07; "
@@ -801,10 +802,9 @@ def assert_param_gradients(grads, expected, n, hint):
         fail(f"grads has keys {sorted(grads) if isinstance(grads, dict) else grads!r}, "
              f"expected {sorted(expected)}", HINTS["mlp.grad_keys"])
     for key, value in expected.items():
-        assert_gradient(grads[key], value, f"grads['{key}']", hint=hint, mistakes={
-            HINTS["backward.scale_twice"]: value / n,
-            HINTS["backward.scale_missing"]: value * n,
-        })
+        assert_gradient(grads[key], value, f"grads['{key}']", hint=hint, mistakes=batch_scale(
+            value, n, divided_twice=HINTS["backward.scale_twice"],
+            not_divided=HINTS["backward.scale_missing"]))
 
 
 @pytest.mark.parametrize("sizes, activation", GRAD_CASES,

@@ -15,6 +15,7 @@ from checks.helpers import (
     strict_numerics,
     unchanged,
 )
+from checks.mistakes import same_value
 
 STAGE_MODULE = "optimizers"
 
@@ -182,7 +183,7 @@ def check_trajectory(check, actual, expected, key, *, hint, mistakes=()):
         for s in range(len(expected)):
             # A mistake can only be diagnosed at a step where it makes a difference.
             telling = {h: wrong[s] for h, wrong in mistakes
-                       if not np.allclose(wrong[s], expected[s], rtol=1e-4, atol=1e-6)}
+                       if not same_value(wrong[s], expected[s], rtol=1e-4, atol=1e-6)}
             assert_close(actual[s][key], expected[s], f"params[{key!r}]{{}} after step {s + 1}",
                          hint=hint, mistakes=telling)
 
