@@ -71,6 +71,14 @@ def _out(result, what):
     return out
 
 
+def _rejects_bad_input(impl, check, name):
+    """The shared body of the three `rejects_bad_input` checks: a list, an integer array."""
+    for bad, what in [([[1.0, -2.0]], "a Python list"), (np.array([[1, -2]]), "an integer array")]:
+        with check:
+            assert_raises_clear(lambda: getattr(impl, name)(bad), mentions="x",
+                                hint=HINTS["bad_input"], what=what)
+
+
 # ---------------------------------------------------------------- relu_forward
 
 
@@ -122,12 +130,7 @@ def test_relu_forward_extreme_inputs(impl, check, dtype):
 
 def test_relu_forward_rejects_bad_input(impl, check):
     """relu_forward: a list or an integer array raises a TypeError naming x"""
-    with check:
-        assert_raises_clear(lambda: impl.relu_forward([[1.0, -2.0]]), mentions="x",
-                            hint=HINTS["bad_input"], what="a Python list")
-    with check:
-        assert_raises_clear(lambda: impl.relu_forward(np.array([[1, -2]])), mentions="x",
-                            hint=HINTS["bad_input"], what="an integer array")
+    _rejects_bad_input(impl, check, "relu_forward")
 
 
 # ---------------------------------------------------------------- sigmoid_forward
@@ -194,12 +197,7 @@ def test_sigmoid_forward_extreme_inputs(impl, check, dtype):
 
 def test_sigmoid_forward_rejects_bad_input(impl, check):
     """sigmoid_forward: a list or an integer array raises a TypeError naming x"""
-    with check:
-        assert_raises_clear(lambda: impl.sigmoid_forward([[1.0, -2.0]]), mentions="x",
-                            hint=HINTS["bad_input"], what="a Python list")
-    with check:
-        assert_raises_clear(lambda: impl.sigmoid_forward(np.array([[1, -2]])), mentions="x",
-                            hint=HINTS["bad_input"], what="an integer array")
+    _rejects_bad_input(impl, check, "sigmoid_forward")
 
 
 # ---------------------------------------------------------------- tanh_forward
@@ -265,9 +263,4 @@ def test_tanh_forward_extreme_inputs(impl, check, dtype):
 
 def test_tanh_forward_rejects_bad_input(impl, check):
     """tanh_forward: a list or an integer array raises a TypeError naming x"""
-    with check:
-        assert_raises_clear(lambda: impl.tanh_forward([[1.0, -2.0]]), mentions="x",
-                            hint=HINTS["bad_input"], what="a Python list")
-    with check:
-        assert_raises_clear(lambda: impl.tanh_forward(np.array([[1, -2]])), mentions="x",
-                            hint=HINTS["bad_input"], what="an integer array")
+    _rejects_bad_input(impl, check, "tanh_forward")

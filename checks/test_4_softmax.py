@@ -129,6 +129,15 @@ def _call_ce(impl, logits, labels, what="softmax_cross_entropy(logits, labels)")
     return unpack(result, 2, what)
 
 
+def _rejects_bad_logits(check, call, cases):
+    """The shared body of the `rejects_bad_...logits` checks: for each (bad logits,
+    description) of `cases`, call(bad logits) raises an error naming logits."""
+    for bad, what in cases:
+        with check:
+            assert_raises_clear(lambda: call(bad), mentions="logits", hint=HINTS["bad_logits"],
+                                what=what)
+
+
 # ---------------------------------------------------------------- softmax
 
 
@@ -208,11 +217,9 @@ def test_softmax_extreme_logits(impl, check, dtype):
 
 def test_softmax_rejects_bad_input(impl, check):
     """softmax: 1-D, 3-D or integer logits raise an error naming logits"""
-    for bad, what in [(np.zeros(4), "1-D logits (4,)"), (np.zeros((2, 3, 4)), "3-D logits"),
-                      (np.zeros((2, 3), dtype=np.int64), "integer logits")]:
-        with check:
-            assert_raises_clear(lambda: impl.softmax(bad), mentions="logits",
-                                hint=HINTS["bad_logits"], what=what)
+    _rejects_bad_logits(check, lambda bad: impl.softmax(bad),
+                        [(np.zeros(4), "1-D logits (4,)"), (np.zeros((2, 3, 4)), "3-D logits"),
+                         (np.zeros((2, 3), dtype=np.int64), "integer logits")])
 
 
 # ---------------------------------------------------------------- log_softmax
@@ -256,11 +263,9 @@ def test_log_softmax_extreme_logits(impl, check, dtype):
 
 def test_log_softmax_rejects_bad_input(impl, check):
     """log_softmax: 1-D or integer logits raise an error naming logits"""
-    for bad, what in [(np.zeros(4), "1-D logits (4,)"),
-                      (np.zeros((2, 3), dtype=np.int64), "integer logits")]:
-        with check:
-            assert_raises_clear(lambda: impl.log_softmax(bad), mentions="logits",
-                                hint=HINTS["bad_logits"], what=what)
+    _rejects_bad_logits(check, lambda bad: impl.log_softmax(bad),
+                        [(np.zeros(4), "1-D logits (4,)"),
+                         (np.zeros((2, 3), dtype=np.int64), "integer logits")])
 
 
 # ---------------------------------------------------------------- softmax_cross_entropy
@@ -395,8 +400,6 @@ def test_softmax_cross_entropy_rejects_bad_labels(impl, check):
 
 def test_softmax_cross_entropy_rejects_bad_logits(impl, check):
     """softmax_cross_entropy: 1-D or integer logits raise an error naming logits"""
-    for bad, what in [(np.zeros(3), "1-D logits (3,)"),
-                      (np.zeros((2, 3), dtype=np.int64), "integer logits")]:
-        with check:
-            assert_raises_clear(lambda: impl.softmax_cross_entropy(bad, np.array([0, 1])),
-                                mentions="logits", hint=HINTS["bad_logits"], what=what)
+    _rejects_bad_logits(check, lambda bad: impl.softmax_cross_entropy(bad, np.array([0, 1])),
+                        [(np.zeros(3), "1-D logits (3,)"),
+                         (np.zeros((2, 3), dtype=np.int64), "integer logits")])

@@ -159,6 +159,20 @@ def draw_grads(rng, steps, dtype=np.float64, shapes=SHAPES):
     return [{k: rng.normal(size=s).astype(dtype) for k, s in shapes.items()} for _ in range(steps)]
 
 
+def draw_steps(rng, steps, dtype=np.float64, shapes=SHAPES):
+    """What a trajectory check needs: params, `steps` grads, untouched copies of those
+    grads (in case step writes into them) and a copy of the starting params."""
+    params, grads_seq = draw_params(rng, dtype, shapes), draw_grads(rng, steps, dtype, shapes)
+    return params, grads_seq, [copy_params(g) for g in grads_seq], copy_params(params)
+
+
+def grads_unchanged(grads_seq):
+    """`unchanged` for the gradient arrays of every step: step must not write into them."""
+    return unchanged(hint=HINTS["opt.grads_mutated"],
+                     **{f"grads[{k!r}] of step {i + 1}": g[k]
+                        for i, g in enumerate(grads_seq) for k in g})
+
+
 def copy_params(params):
     return {k: v.copy() for k, v in params.items()}
 
@@ -283,9 +297,7 @@ def check_keys_independent(check, rng, make, hint, mistakes=()):
     mistakes: [(hint, function(key, w0, gs, keys) -> list of arrays, one per step)].
     """
     shapes = {"W1": (3, 4), "b1": (4,), "W2": (3, 4), "b2": (2,)}
-    params, grads_seq = draw_params(rng, shapes=shapes), draw_grads(rng, 4, shapes=shapes)
-    pristine = [copy_params(g) for g in grads_seq]  # in case step writes into them
-    w0 = copy_params(params)
+    params, grads_seq, pristine, w0 = draw_steps(rng, 4, shapes=shapes)
     actual = alone = None
     with check:
         actual = run(make(), params, grads_seq)
@@ -369,12 +381,9 @@ def test_sgd_step_plain(impl, check, rng, dtype):
 
 def test_sgd_momentum_trajectory(impl, check, rng):
     """SGD: with momentum, five steps follow b = momentum * b + g, w -= lr * b"""
-    params, grads_seq = draw_params(rng), draw_grads(rng, 5)
-    pristine = [copy_params(g) for g in grads_seq]  # in case step writes into them
-    w0 = copy_params(params)
+    params, grads_seq, pristine, w0 = draw_steps(rng, 5)
     actual = None
-    with check, unchanged(hint=HINTS["opt.grads_mutated"],
-                          **{f"grads[{k!r}] of step {i + 1}": g[k] for i, g in enumerate(grads_seq) for k in g}):
+    with check, grads_unchanged(grads_seq):
         actual = run(impl.SGD(lr=0.05, momentum=0.9), params, grads_seq)
     for key in SHAPES:
         gs = [g[key] for g in pristine]
@@ -389,9 +398,7 @@ def test_sgd_momentum_trajectory(impl, check, rng):
 def test_sgd_weight_decay(impl, check, rng, momentum):
     """SGD: weight decay adds weight_decay * w to the gradient (w shrinks towards 0)"""
     lr, wd = 0.1, 0.5
-    params, grads_seq = draw_params(rng), draw_grads(rng, 3)
-    pristine = [copy_params(g) for g in grads_seq]  # in case step writes into them
-    w0 = copy_params(params)
+    params, grads_seq, pristine, w0 = draw_steps(rng, 3)
     zero = [{k: np.zeros(s) for k, s in SHAPES.items()}] * 3
     decayed = copy_params(params)
     with check:
@@ -463,13 +470,10 @@ def test_rmsprop_rejects_bad_hyperparameters(impl, check, kwargs, name):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_rmsprop_trajectory(impl, check, rng, dtype):
     """RMSprop: five steps follow v = alpha*v + (1-alpha)*g^2, w -= lr*g/(sqrt(v)+eps)"""
-    params, grads_seq = draw_params(rng, dtype), draw_grads(rng, 5, dtype)
-    pristine = [copy_params(g) for g in grads_seq]  # in case step writes into them
-    w0 = copy_params(params)
+    params, grads_seq, pristine, w0 = draw_steps(rng, 5, dtype)
     objects = dict(params)
     actual = None
-    with check, unchanged(hint=HINTS["opt.grads_mutated"],
-                          **{f"grads[{k!r}] of step {i + 1}": g[k] for i, g in enumerate(grads_seq) for k in g}):
+    with check, grads_unchanged(grads_seq):
         actual = run(impl.RMSprop(lr=0.01, alpha=0.9), params, grads_seq)
     for key in SHAPES if actual is not None else ():
         with check:
@@ -569,12 +573,9 @@ def test_adam_first_step_moves_by_lr(impl, check, dtype):
 
 def test_adam_trajectory(impl, check, rng):
     """Adam: ten steps follow torch.optim.Adam's rule (moments, bias correction, eps)"""
-    params, grads_seq = draw_params(rng), draw_grads(rng, 10)
-    pristine = [copy_params(g) for g in grads_seq]  # in case step writes into them
-    w0 = copy_params(params)
+    params, grads_seq, pristine, w0 = draw_steps(rng, 10)
     actual = None
-    with check, unchanged(hint=HINTS["opt.grads_mutated"],
-                          **{f"grads[{k!r}] of step {i + 1}": g[k] for i, g in enumerate(grads_seq) for k in g}):
+    with check, grads_unchanged(grads_seq):
         actual = run(impl.Adam(lr=0.01, beta1=0.8, beta2=0.9), params, grads_seq)
     for key in SHAPES:
         gs = [g[key] for g in pristine]
@@ -622,9 +623,7 @@ def test_adam_zero_gradient(impl, check, rng):
 
 def test_adam_weight_decay(impl, check, rng):
     """Adam: weight decay is added to the gradient before the moments (torch.optim.Adam)"""
-    params, grads_seq = draw_params(rng), draw_grads(rng, 4)
-    pristine = [copy_params(g) for g in grads_seq]  # in case step writes into them
-    w0 = copy_params(params)
+    params, grads_seq, pristine, w0 = draw_steps(rng, 4)
     actual = None
     with check:
         actual = run(impl.Adam(lr=0.01, beta1=0.8, beta2=0.9, weight_decay=0.5), params, grads_seq)
