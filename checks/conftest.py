@@ -1,5 +1,6 @@
 """What every check file gets: the implementation switch, the stage's module, a seeded rng,
-and a `check` that records what went wrong for the grader.
+and a `check` that records what went wrong for the grader; and what every check gives: the
+learner's function it is about, `@pytest.mark.about("MLP.loss")`, for the grader to point at.
 
     pytest checks                      # the learner's exercises/
     pytest checks --impl solutions     # the reference
@@ -33,10 +34,49 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "about(name, module=None): the learner's function that a check is about, shown when "
+        "it fails: \"log_softmax\" or \"MLP.loss\" in the check file's STAGE_MODULE, or in "
+        "`module` (another stage's module name) when given.",
+    )
     try:
         config.kata_impl_dir = impl_switch.resolve(config.getoption("--impl"))
     except impl_switch.ImplError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every check declares what it is about, exactly once, with a well-formed marker:
+    anything else stops the run with a UsageError that names the checks concerned."""
+    problems = {}  # one line per check function, however many parameter sets it has
+    for item in items:
+        problem = about_problem(item)
+        if problem is not None:
+            where = item.nodeid.split("::")[0] or str(item.path)
+            problems[f"{where}::{item.originalname}: {problem}"] = None
+    if problems:
+        raise pytest.UsageError(
+            "every check needs exactly one @pytest.mark.about(name, module=None):\n  "
+            + "\n  ".join(problems))
+
+
+def about_problem(item):
+    """What is wrong with the `about` marker of a collected check, or None.
+
+    A check is a test of a module that names its STAGE_MODULE; other tests are left alone.
+    """
+    if getattr(getattr(item, "module", None), "STAGE_MODULE", None) is None:
+        return None
+    markers = list(item.iter_markers(name="about"))
+    if len(markers) != 1:
+        return f"{len(markers)} about markers" if markers else "no about marker"
+    args, kwargs = markers[0].args, markers[0].kwargs
+    if len(args) != 1 or not isinstance(args[0], str) or not args[0]:
+        return f"about{args!r} should name one function, e.g. about(\"MLP.loss\")"
+    if set(kwargs) - {"module"} or not isinstance(kwargs.get("module", ""), str):
+        return f"about(..., **{kwargs!r}) accepts only module=\"<stage module name>\""
+    return None
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ TIPS = [
 ]
 
 
+@pytest.mark.about("as_batch")
 @pytest.mark.parametrize("d", [1, 7])
 def test_as_batch_single_example(impl, check, d):
     """as_batch: a single example (D,) becomes a batch of one (1, D)"""
@@ -62,6 +63,7 @@ def test_as_batch_single_example(impl, check, d):
         assert_close(out[0], np.arange(d, dtype=np.float64), "as_batch(x)[0]")
 
 
+@pytest.mark.about("as_batch")
 def test_as_batch_passes_batches_through(impl, check):
     """as_batch: a 2-D batch comes back with its shape and values"""
     x = np.arange(12.0).reshape(3, 4)
@@ -71,6 +73,7 @@ def test_as_batch_passes_batches_through(impl, check):
         assert_close(out, x, "as_batch(x)")
 
 
+@pytest.mark.about("as_batch")
 @pytest.mark.parametrize("shape", [(), (2, 3, 4)])
 def test_as_batch_rejects_other_ranks(impl, check, shape):
     """as_batch: 0-D and 3-D inputs raise a ValueError naming x and its shape"""
@@ -79,6 +82,7 @@ def test_as_batch_rejects_other_ranks(impl, check, shape):
                             hint=HINTS["as_batch.rank"], what=f"as_batch of shape {shape}")
 
 
+@pytest.mark.about("flatten_images")
 @pytest.mark.parametrize("n", [1, 5])
 def test_flatten_images_batch(impl, check, rng, n):
     """flatten_images: (N, H, W) uint8 becomes (N, H*W) float32 in [0, 1]"""
@@ -94,6 +98,7 @@ def test_flatten_images_batch(impl, check, rng, n):
                      mistakes={HINTS["flatten.scale"]: expected * 255.0})
 
 
+@pytest.mark.about("flatten_images")
 def test_flatten_images_single_image(impl, check):
     """flatten_images: one (H, W) image becomes (1, H*W)"""
     image = np.arange(6, dtype=np.uint8).reshape(2, 3)
@@ -104,6 +109,7 @@ def test_flatten_images_single_image(impl, check):
                      hint=HINTS["flatten.scale"])
 
 
+@pytest.mark.about("flatten_images")
 def test_flatten_images_real_mnist(impl, check):
     """flatten_images: the first 100 MNIST test images, 784 features each, in [0, 1]"""
     from data import load_mnist
@@ -120,6 +126,7 @@ def test_flatten_images_real_mnist(impl, check):
                      rtol=1e-6, atol=1e-7, hint=HINTS["flatten.shape"])
 
 
+@pytest.mark.about("flatten_images")
 def test_flatten_images_rejects_bad_input(impl, check):
     """flatten_images: float images and 1-D arrays raise a clear error naming images"""
     with check:
@@ -130,6 +137,7 @@ def test_flatten_images_rejects_bad_input(impl, check):
                             mentions="images", what="a 1-D array")
 
 
+@pytest.mark.about("one_hot")
 @pytest.mark.parametrize("n, c", [(1, 3), (6, 4)])
 def test_one_hot_values(impl, check, rng, n, c):
     """one_hot: (N,) labels become (N, C) rows with a single 1"""
@@ -143,6 +151,7 @@ def test_one_hot_values(impl, check, rng, n, c):
         assert_close(out, expected, "one_hot(labels, C)", hint=HINTS["one_hot.values"])
 
 
+@pytest.mark.about("one_hot")
 def test_one_hot_uses_num_classes(impl, check):
     """one_hot: the width is num_classes, even when the largest label is smaller"""
     with check:
@@ -152,6 +161,7 @@ def test_one_hot_uses_num_classes(impl, check):
                      hint=HINTS["one_hot.values"])
 
 
+@pytest.mark.about("one_hot")
 def test_one_hot_accepts_one_hot(impl, check):
     """one_hot: an already one-hot (N, C) input comes back unchanged in value"""
     labels = np.eye(4)[[2, 0, 3]]
@@ -161,6 +171,7 @@ def test_one_hot_accepts_one_hot(impl, check):
         assert_close(out, labels, "one_hot(onehot, 4)", hint=HINTS["one_hot.values"])
 
 
+@pytest.mark.about("one_hot")
 @pytest.mark.parametrize("bad", [[0, 3], [-1, 0]])
 def test_one_hot_rejects_out_of_range(impl, check, bad):
     """one_hot: labels outside [0, C) raise a ValueError naming labels"""
@@ -169,6 +180,7 @@ def test_one_hot_rejects_out_of_range(impl, check, bad):
                             what=f"labels {bad} with C=3")
 
 
+@pytest.mark.about("init_weights")
 @pytest.mark.parametrize("scheme", ["he", "xavier"])
 def test_init_weights_statistics(impl, check, rng, scheme):
     """init_weights: zero-mean normal with the scheme's std, zero bias"""
@@ -192,6 +204,7 @@ def test_init_weights_statistics(impl, check, rng, scheme):
         assert_close(b, np.zeros(n_out), "b", hint=HINTS["init.bias"])
 
 
+@pytest.mark.about("init_weights")
 def test_init_weights_reproducible(impl, check):
     """init_weights: the same seed gives the same weights, another seed other weights"""
     with check:
@@ -203,6 +216,7 @@ def test_init_weights_reproducible(impl, check):
             fail("seeds 7 and 8 gave the same weights", HINTS["init.rng"])
 
 
+@pytest.mark.about("init_weights")
 def test_init_weights_rejects_bad_input(impl, check, rng):
     """init_weights: an unknown scheme or a zero size raises a clear error"""
     with check:
@@ -216,6 +230,7 @@ def test_init_weights_rejects_bad_input(impl, check, rng):
                             what="rng=42 (an int, not a Generator)")
 
 
+@pytest.mark.about("accuracy")
 def test_accuracy_rejects_bad_input(impl, check):
     """accuracy: labels that do not match the scores raise a clear error"""
     scores = np.zeros((4, 3))
@@ -227,6 +242,7 @@ def test_accuracy_rejects_bad_input(impl, check):
                             what="one-hot labels with 4 columns for 3 classes")
 
 
+@pytest.mark.about("accuracy")
 def test_accuracy_index_labels(impl, check):
     """accuracy: the fraction of rows whose argmax is the label"""
     scores = np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
@@ -237,6 +253,7 @@ def test_accuracy_index_labels(impl, check):
         assert_close(acc, 0.5, "accuracy", hint=HINTS["accuracy.value"])
 
 
+@pytest.mark.about("accuracy")
 def test_accuracy_one_hot_labels(impl, check):
     """accuracy: one-hot labels give the same answer as indices"""
     scores = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 1.0]], dtype=np.float32)

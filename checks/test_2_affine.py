@@ -98,6 +98,7 @@ def known_mistakes(x, w, b):
     return mistakes
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("n", [1, 5, 32])
 def test_affine_forward_shapes(impl, check, rng, n):
     """affine_forward: (N, D) @ (D, M) + (M,) gives out (N, M), for any N"""
@@ -108,6 +109,7 @@ def test_affine_forward_shapes(impl, check, rng, n):
         assert_shape(out, (n, m), "out", HINTS["affine.shapes"])
 
 
+@pytest.mark.about("affine_forward")
 def test_affine_forward_hand_computed(impl, check):
     """affine_forward: a 2x3 batch through a 3x4 layer, worked out by hand"""
     x = np.array([[1.0, 2.0, 3.0],
@@ -125,6 +127,7 @@ def test_affine_forward_hand_computed(impl, check):
                      mistakes=known_mistakes(x, w, b))
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("n, d, m", [(5, 7, 3), (1, 4, 6), (3, 5, 5)])
 def test_affine_forward_matches_reference(impl, check, rng, n, d, m):
     """affine_forward: out[i, j] = sum_d x[i, d] w[d, j] + b[j] for random x, w, b"""
@@ -135,6 +138,7 @@ def test_affine_forward_matches_reference(impl, check, rng, n, d, m):
                      mistakes=known_mistakes(x, w, b))
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("n", [1, 4])
 def test_affine_forward_flattens_each_example(impl, check, rng, n):
     """affine_forward: x (N, 2, 3) is flattened to (N, 6), N kept first"""
@@ -147,6 +151,7 @@ def test_affine_forward_flattens_each_example(impl, check, rng, n):
                      mistakes=known_mistakes(x, w, b))
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_affine_forward_keeps_dtype(impl, check, rng, dtype):
     """affine_forward: float32 in gives float32 out, float64 gives float64"""
@@ -159,6 +164,7 @@ def test_affine_forward_keeps_dtype(impl, check, rng, dtype):
         assert_close(out, ref.affine(x, w, b), "out", hint=HINTS["affine.values"])
 
 
+@pytest.mark.about("affine_forward")
 def test_affine_forward_does_not_modify_inputs(impl, check, rng):
     """affine_forward: x, w and b are the same afterwards, shape and values"""
     x, w, b = rng.normal(size=(4, 3, 2)), rng.normal(size=(6, 5)), rng.normal(size=5)
@@ -166,6 +172,7 @@ def test_affine_forward_does_not_modify_inputs(impl, check, rng):
         forward(impl, x, w, b, hint=HINTS["affine.flatten"])
 
 
+@pytest.mark.about("affine_forward")
 def test_affine_forward_cache(impl, check, rng):
     """affine_forward: the cache is (x, w, b) with x in its original shape"""
     x, w, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(4, 6)), rng.normal(size=6)
@@ -180,6 +187,7 @@ def test_affine_forward_cache(impl, check, rng):
         assert_close(cache[2], b, "cache[2] (b)", hint=HINTS["affine.cache"])
 
 
+@pytest.mark.about("affine_forward")
 def test_affine_forward_rejects_weight_vector(impl, check, rng):
     """affine_forward: a weight vector (D,) instead of a matrix raises an error naming w"""
     x, w, b = rng.normal(size=(4, 6)), rng.normal(size=6), rng.normal(size=1)
@@ -189,6 +197,7 @@ def test_affine_forward_rejects_weight_vector(impl, check, rng):
                                 hint=HINTS["affine.weight_vector"], what="w of shape (6,)")
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("b_shape", [(4, 3), (1, 3), (3, 1)], ids=str)
 def test_affine_forward_rejects_batch_shaped_bias(impl, check, rng, b_shape):
     """affine_forward: a bias that is not exactly (M,) raises an error naming b"""
@@ -199,6 +208,7 @@ def test_affine_forward_rejects_batch_shaped_bias(impl, check, rng, b_shape):
                                 hint=HINTS["affine.bias_shape"], what=f"b of shape {b_shape}")
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("x_shape", [(4, 6), (4, 2, 2)], ids=str)
 def test_affine_forward_rejects_mismatched_d(impl, check, rng, x_shape):
     """affine_forward: x with D features and w without D rows raises, showing both shapes"""
@@ -210,6 +220,7 @@ def test_affine_forward_rejects_mismatched_d(impl, check, rng, x_shape):
                                 what=f"x {x_shape} with w {w.shape}")
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("dtype", [np.int64, np.uint8])
 def test_affine_forward_rejects_non_float_x(impl, check, rng, dtype):
     """affine_forward: an integer x raises a TypeError naming x and its dtype"""
@@ -222,6 +233,7 @@ def test_affine_forward_rejects_non_float_x(impl, check, rng, dtype):
                                 what=f"x of dtype {np.dtype(dtype)}")
 
 
+@pytest.mark.about("affine_forward")
 def test_affine_forward_rejects_single_example(impl, check, rng):
     """affine_forward: a single example (D,) raises a ValueError naming x"""
     x, w, b = rng.normal(size=5), rng.normal(size=(5, 3)), rng.normal(size=3)
@@ -231,6 +243,7 @@ def test_affine_forward_rejects_single_example(impl, check, rng):
                                 hint=HINTS["affine.single_example"], what="x of shape (5,)")
 
 
+@pytest.mark.about("affine_forward")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_affine_forward_large_values(impl, check, rng, dtype):
     """affine_forward: inputs of size 1e3 and weights of size 1e2 give exact, finite outputs"""

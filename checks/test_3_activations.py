@@ -82,6 +82,7 @@ def _rejects_bad_input(impl, check, name):
 # ---------------------------------------------------------------- relu_forward
 
 
+@pytest.mark.about("relu_forward")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_relu_forward_shape_and_values(impl, check, rng, shape):
     """relu_forward: max(0, x) elementwise, same shape, input untouched"""
@@ -93,6 +94,7 @@ def test_relu_forward_shape_and_values(impl, check, rng, shape):
         assert_close(out, expected, "out", hint=HINTS["relu.values"])
 
 
+@pytest.mark.about("relu_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_relu_forward_keeps_dtype(impl, check, rng, dtype):
     """relu_forward: float32 in gives float32 out, float64 gives float64"""
@@ -103,6 +105,7 @@ def test_relu_forward_keeps_dtype(impl, check, rng, dtype):
         assert_close(out, np.where(x > 0, x, 0), "out", hint=HINTS["relu.values"])
 
 
+@pytest.mark.about("relu_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_relu_forward_exact_zeros(impl, check, dtype):
     """relu_forward: 0 and negatives give exact zeros, positives pass through exactly"""
@@ -118,6 +121,7 @@ def test_relu_forward_exact_zeros(impl, check, dtype):
                  "expected the same values exactly", HINTS["relu.values"])
 
 
+@pytest.mark.about("relu_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_relu_forward_extreme_inputs(impl, check, dtype):
     """relu_forward: pre-activations of +-1000 give no warning and exact values"""
@@ -128,6 +132,7 @@ def test_relu_forward_extreme_inputs(impl, check, dtype):
         assert_close(out, np.where(x > 0, x, 0), "out", hint=HINTS["relu.values"])
 
 
+@pytest.mark.about("relu_forward")
 def test_relu_forward_rejects_bad_input(impl, check):
     """relu_forward: a list or an integer array raises a TypeError naming x"""
     _rejects_bad_input(impl, check, "relu_forward")
@@ -136,6 +141,7 @@ def test_relu_forward_rejects_bad_input(impl, check):
 # ---------------------------------------------------------------- sigmoid_forward
 
 
+@pytest.mark.about("sigmoid_forward")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_sigmoid_forward_shape_and_values(impl, check, rng, shape):
     """sigmoid_forward: 1 / (1 + exp(-x)) elementwise, same shape, input untouched"""
@@ -148,6 +154,7 @@ def test_sigmoid_forward_shape_and_values(impl, check, rng, shape):
                      mistakes={HINTS["sigmoid.sign"]: 1.0 - expected})
 
 
+@pytest.mark.about("sigmoid_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_sigmoid_forward_keeps_dtype(impl, check, rng, dtype):
     """sigmoid_forward: float32 in gives float32 out, float64 gives float64"""
@@ -158,6 +165,7 @@ def test_sigmoid_forward_keeps_dtype(impl, check, rng, dtype):
         assert_close(out, ref.sigmoid(x), "out", hint=HINTS["sigmoid.values"])
 
 
+@pytest.mark.about("sigmoid_forward")
 def test_sigmoid_forward_known_values(impl, check):
     """sigmoid_forward: sigmoid(0) = 0.5, sigmoid(log 3) = 0.75, sigmoid(log 4) = 0.8"""
     x = np.log(np.array([[1.0, 3.0, 1 / 3, 4.0, 1 / 4]]))
@@ -168,6 +176,7 @@ def test_sigmoid_forward_known_values(impl, check):
                      mistakes={HINTS["sigmoid.sign"]: 1.0 - expected})
 
 
+@pytest.mark.about("sigmoid_forward")
 def test_sigmoid_forward_symmetry(impl, check, rng):
     """sigmoid_forward: sigmoid(-x) = 1 - sigmoid(x), values in (0, 1)"""
     x = rng.normal(0.0, 4.0, size=(5, 6))
@@ -181,6 +190,7 @@ def test_sigmoid_forward_symmetry(impl, check, rng):
                  "for moderate x", HINTS["sigmoid.values"])
 
 
+@pytest.mark.about("sigmoid_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_sigmoid_forward_extreme_inputs(impl, check, dtype):
     """sigmoid_forward: x = +-1000 gives 1 and 0, no overflow, no NaN"""
@@ -195,6 +205,7 @@ def test_sigmoid_forward_extreme_inputs(impl, check, dtype):
                  HINTS["sigmoid.stable"])
 
 
+@pytest.mark.about("sigmoid_forward")
 def test_sigmoid_forward_rejects_bad_input(impl, check):
     """sigmoid_forward: a list or an integer array raises a TypeError naming x"""
     _rejects_bad_input(impl, check, "sigmoid_forward")
@@ -203,6 +214,7 @@ def test_sigmoid_forward_rejects_bad_input(impl, check):
 # ---------------------------------------------------------------- tanh_forward
 
 
+@pytest.mark.about("tanh_forward")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_tanh_forward_shape_and_values(impl, check, rng, shape):
     """tanh_forward: tanh(x) elementwise, same shape, input untouched"""
@@ -215,6 +227,7 @@ def test_tanh_forward_shape_and_values(impl, check, rng, shape):
                      mistakes={HINTS["tanh.relation"]: np.tanh(x / 2)})
 
 
+@pytest.mark.about("tanh_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_tanh_forward_keeps_dtype(impl, check, rng, dtype):
     """tanh_forward: float32 in gives float32 out, float64 gives float64"""
@@ -225,6 +238,7 @@ def test_tanh_forward_keeps_dtype(impl, check, rng, dtype):
         assert_close(out, np.tanh(x.astype(np.float64)), "out", hint=HINTS["tanh.values"])
 
 
+@pytest.mark.about("tanh_forward")
 def test_tanh_forward_known_values(impl, check):
     """tanh_forward: tanh(0) = 0, tanh(log 2) = 0.6, tanh(log 3) = 0.8, odd"""
     x = np.log(np.array([[1.0, 2.0, 1 / 2, 3.0, 1 / 3]]))
@@ -235,6 +249,7 @@ def test_tanh_forward_known_values(impl, check):
                      mistakes={HINTS["tanh.relation"]: np.tanh(x / 2)})
 
 
+@pytest.mark.about("tanh_forward")
 def test_tanh_forward_is_odd(impl, check, rng):
     """tanh_forward: tanh(-x) = -tanh(x), values in (-1, 1)"""
     x = rng.normal(0.0, 2.0, size=(5, 6))
@@ -248,6 +263,7 @@ def test_tanh_forward_is_odd(impl, check, rng):
                  "for moderate x", HINTS["tanh.values"])
 
 
+@pytest.mark.about("tanh_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_tanh_forward_extreme_inputs(impl, check, dtype):
     """tanh_forward: x = +-1000 gives +-1, no overflow, no NaN"""
@@ -261,6 +277,7 @@ def test_tanh_forward_extreme_inputs(impl, check, dtype):
                  HINTS["tanh.stable"])
 
 
+@pytest.mark.about("tanh_forward")
 def test_tanh_forward_rejects_bad_input(impl, check):
     """tanh_forward: a list or an integer array raises a TypeError naming x"""
     _rejects_bad_input(impl, check, "tanh_forward")

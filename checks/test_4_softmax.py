@@ -141,6 +141,7 @@ def _rejects_bad_logits(check, call, cases):
 # ---------------------------------------------------------------- softmax
 
 
+@pytest.mark.about("softmax")
 @pytest.mark.parametrize("n, c", SHAPES)
 def test_softmax_shape_and_values(impl, check, rng, n, c):
     """softmax: (N, C) probabilities, exp(z) / row sum, logits untouched"""
@@ -157,6 +158,7 @@ def test_softmax_shape_and_values(impl, check, rng, n, c):
                      mistakes=_known(p, *wrong))
 
 
+@pytest.mark.about("softmax")
 @pytest.mark.parametrize("n, c", SHAPES)
 def test_softmax_rows_sum_to_one(impl, check, rng, n, c):
     """softmax: every row sums to 1, every entry in [0, 1]"""
@@ -174,6 +176,7 @@ def test_softmax_rows_sum_to_one(impl, check, rng, n, c):
                  HINTS["softmax.values"])
 
 
+@pytest.mark.about("softmax")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_softmax_keeps_dtype(impl, check, rng, dtype):
     """softmax: float32 logits give float32 probabilities, float64 give float64"""
@@ -184,6 +187,7 @@ def test_softmax_keeps_dtype(impl, check, rng, dtype):
         assert_close(p, ref.softmax(z), "probs", hint=HINTS["softmax.values"])
 
 
+@pytest.mark.about("softmax")
 def test_softmax_hand_computed(impl, check):
     """softmax: logits log([1, 2, 3, 4]) give [0.1, 0.2, 0.3, 0.4]; equal logits give 1/C"""
     # exp(log k) = k and the row sum is 10; a constant row is uniform.
@@ -195,6 +199,7 @@ def test_softmax_hand_computed(impl, check):
                      mistakes=_known(p, ("softmax.axis", ref.softmax(z.T).T)))
 
 
+@pytest.mark.about("softmax")
 @pytest.mark.parametrize("shift", [50.0, -300.0, 1000.0])
 def test_softmax_shift_invariant(impl, check, rng, shift):
     """softmax: adding the same number to a row's logits changes nothing"""
@@ -204,6 +209,7 @@ def test_softmax_shift_invariant(impl, check, rng, shift):
         assert_close(p, ref.softmax(z), f"softmax(logits + {shift:g})", hint=HINTS["softmax.shift"])
 
 
+@pytest.mark.about("softmax")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_softmax_extreme_logits(impl, check, dtype):
     """softmax: logits of +-1e4 give exact limits, no overflow, no NaN"""
@@ -215,6 +221,7 @@ def test_softmax_extreme_logits(impl, check, dtype):
         assert_close(p, expected, "probs", hint=HINTS["softmax.shift"])
 
 
+@pytest.mark.about("softmax")
 def test_softmax_rejects_bad_input(impl, check):
     """softmax: 1-D, 3-D or integer logits raise an error naming logits"""
     _rejects_bad_logits(check, lambda bad: impl.softmax(bad),
@@ -225,6 +232,7 @@ def test_softmax_rejects_bad_input(impl, check):
 # ---------------------------------------------------------------- log_softmax
 
 
+@pytest.mark.about("log_softmax")
 @pytest.mark.parametrize("n, c", SHAPES)
 def test_log_softmax_equals_log_of_softmax(impl, check, rng, n, c):
     """log_softmax: equals log(softmax(logits)) where that is representable"""
@@ -238,6 +246,7 @@ def test_log_softmax_equals_log_of_softmax(impl, check, rng, n, c):
                                      ("softmax.axis", np.log(ref.softmax(z.T).T))))
 
 
+@pytest.mark.about("log_softmax")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_log_softmax_keeps_dtype(impl, check, rng, dtype):
     """log_softmax: float32 logits give float32, float64 give float64"""
@@ -249,6 +258,7 @@ def test_log_softmax_keeps_dtype(impl, check, rng, dtype):
                      hint=HINTS["log_softmax.values"])
 
 
+@pytest.mark.about("log_softmax")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_log_softmax_extreme_logits(impl, check, dtype):
     """log_softmax: logits of +-1e4 give finite values (0 and -2e4), no log(0)"""
@@ -261,6 +271,7 @@ def test_log_softmax_extreme_logits(impl, check, dtype):
         assert_close(out, expected, "log_softmax(logits)", hint=HINTS["log_softmax.stable"])
 
 
+@pytest.mark.about("log_softmax")
 def test_log_softmax_rejects_bad_input(impl, check):
     """log_softmax: 1-D or integer logits raise an error naming logits"""
     _rejects_bad_logits(check, lambda bad: impl.log_softmax(bad),
@@ -271,6 +282,7 @@ def test_log_softmax_rejects_bad_input(impl, check):
 # ---------------------------------------------------------------- softmax_cross_entropy
 
 
+@pytest.mark.about("softmax_cross_entropy")
 @pytest.mark.parametrize("n, c", SHAPES)
 def test_softmax_cross_entropy_loss_value(impl, check, rng, n, c):
     """softmax_cross_entropy: loss is the mean of -log p[correct], a Python float"""
@@ -284,6 +296,7 @@ def test_softmax_cross_entropy_loss_value(impl, check, rng, n, c):
                      mistakes=_known(loss, *_loss_mistakes(expected, n, c)))
 
 
+@pytest.mark.about("softmax_cross_entropy")
 def test_softmax_cross_entropy_hand_computed(impl, check):
     """softmax_cross_entropy: probabilities [0.1, 0.2, 0.3, 0.4] give -log p[label]"""
     z = np.log(np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]]))
@@ -295,6 +308,7 @@ def test_softmax_cross_entropy_hand_computed(impl, check):
                      mistakes=_known(loss, *_loss_mistakes(expected, 2, 4)))
 
 
+@pytest.mark.about("softmax_cross_entropy")
 def test_softmax_cross_entropy_initial_loss(impl, check, rng):
     """softmax_cross_entropy: tiny random logits give a loss of about log(C)"""
     n, c = 64, 10
@@ -307,6 +321,7 @@ def test_softmax_cross_entropy_initial_loss(impl, check, rng):
                      mistakes=_known(loss, *_loss_mistakes(np.log(c), n, c)))
 
 
+@pytest.mark.about("softmax_cross_entropy")
 @pytest.mark.parametrize("n, c", [(1, 10), (5, 3), (3, 7), (4, 4)])
 def test_softmax_cross_entropy_gradient_formula(impl, check, rng, n, c):
     """softmax_cross_entropy: dlogits is (softmax - onehot) / N, shape (N, C)"""
@@ -322,6 +337,7 @@ def test_softmax_cross_entropy_gradient_formula(impl, check, rng, n, c):
                      mistakes=_known(dlogits, *_grad_mistakes(p, onehot, y)))
 
 
+@pytest.mark.about("softmax_cross_entropy")
 def test_softmax_cross_entropy_gradient_numerical(impl, check, rng):
     """softmax_cross_entropy: dlogits matches the numerical gradient of the loss"""
     n, c = 5, 3
@@ -335,6 +351,7 @@ def test_softmax_cross_entropy_gradient_numerical(impl, check, rng):
                         mistakes=_known(dlogits, *_grad_mistakes(p, onehot, y)))
 
 
+@pytest.mark.about("softmax_cross_entropy")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_softmax_cross_entropy_keeps_dtype(impl, check, rng, dtype):
     """softmax_cross_entropy: dlogits keeps the dtype of logits, loss is a Python float"""
@@ -351,6 +368,7 @@ def test_softmax_cross_entropy_keeps_dtype(impl, check, rng, dtype):
                      hint=HINTS["ce.grad"])
 
 
+@pytest.mark.about("softmax_cross_entropy")
 @pytest.mark.parametrize("n, c", [(1, 3), (6, 4), (4, 4)])
 def test_softmax_cross_entropy_one_hot_labels(impl, check, rng, n, c):
     """softmax_cross_entropy: one-hot labels give the same loss and dlogits as indices"""
@@ -365,6 +383,7 @@ def test_softmax_cross_entropy_one_hot_labels(impl, check, rng, n, c):
                      hint=HINTS["ce.onehot"])
 
 
+@pytest.mark.about("softmax_cross_entropy")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_softmax_cross_entropy_extreme_logits(impl, check, dtype):
     """softmax_cross_entropy: logits of +-1e4 give a finite loss and gradient"""
@@ -382,6 +401,7 @@ def test_softmax_cross_entropy_extreme_logits(impl, check, dtype):
         assert_close(dlogits, expected_grad, "dlogits", hint=HINTS["ce.stable"])
 
 
+@pytest.mark.about("softmax_cross_entropy")
 def test_softmax_cross_entropy_rejects_bad_labels(impl, check):
     """softmax_cross_entropy: labels out of range or of the wrong shape name labels"""
     z = np.zeros((2, 3))
@@ -398,6 +418,7 @@ def test_softmax_cross_entropy_rejects_bad_labels(impl, check):
                                 mentions="labels", what=what, hint=HINTS["ce.labels"])
 
 
+@pytest.mark.about("softmax_cross_entropy")
 def test_softmax_cross_entropy_rejects_bad_logits(impl, check):
     """softmax_cross_entropy: 1-D or integer logits raise an error naming logits"""
     _rejects_bad_logits(check, lambda bad: impl.softmax_cross_entropy(bad, np.array([0, 1])),

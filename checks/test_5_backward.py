@@ -184,6 +184,7 @@ def affine_backward(impl, dout, cache, hint=None):
 
 # --- affine_backward --------------------------------------------------------------------
 
+@pytest.mark.about("affine_backward")
 @pytest.mark.parametrize("n, d, m", [(1, 5, 3), (4, 5, 3), (3, 4, 4)])
 def test_affine_backward_gradients(impl, load, check, rng, n, d, m):
     """affine_backward: dx, dw, db match numerical gradients of sum(out * dout)"""
@@ -214,6 +215,7 @@ def test_affine_backward_gradients(impl, load, check, rng, n, d, m):
         assert_gradient(db, num_db, "db", hint=HINTS["affine.db"], mistakes=mistakes)
 
 
+@pytest.mark.about("affine_backward")
 @pytest.mark.parametrize("n", [1, 4])
 def test_affine_backward_dx_keeps_input_shape(impl, load, check, rng, n):
     """affine_backward: for an input x (N, 2, 3), dx is (N, 2, 3) too"""
@@ -230,6 +232,7 @@ def test_affine_backward_dx_keeps_input_shape(impl, load, check, rng, n):
         assert_gradient(dw, num_dw, "dw", hint=HINTS["affine.dw"])
 
 
+@pytest.mark.about("affine_backward")
 def test_affine_backward_keeps_float32(impl, load, check, rng):
     """affine_backward: float32 dout and cache give float32 dx, dw, db"""
     x = rng.normal(size=(4, 5)).astype(np.float32)
@@ -246,6 +249,7 @@ def test_affine_backward_keeps_float32(impl, load, check, rng):
             assert_close(value, expected[name], name, hint=HINTS[f"affine.{name}"])
 
 
+@pytest.mark.about("affine_backward")
 def test_affine_backward_does_not_modify_inputs(impl, load, check, rng):
     """affine_backward: dout and the cached x, w, b are unchanged afterwards"""
     x, w, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(4, 5)), rng.normal(size=5)
@@ -255,6 +259,7 @@ def test_affine_backward_does_not_modify_inputs(impl, load, check, rng):
         affine_backward(impl, dout, cache, HINTS["affine.dx_shape"])
 
 
+@pytest.mark.about("affine_backward")
 def test_affine_backward_rejects_bad_dout(impl, load, check, rng):
     """affine_backward: a dout that does not match the forward output raises naming dout"""
     x, w, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3)
@@ -312,24 +317,28 @@ def _act_gradient_check(impl, load, check, rng, name, shape):
                         mistakes=act_mistakes(name, x, dout))
 
 
+@pytest.mark.about("relu_backward")
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 4)])
 def test_relu_backward_gradient(impl, load, check, rng, shape):
     """relu_backward: dx matches the numerical gradient, any shape"""
     _act_gradient_check(impl, load, check, rng, "relu", shape)
 
 
+@pytest.mark.about("sigmoid_backward")
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 4)])
 def test_sigmoid_backward_gradient(impl, load, check, rng, shape):
     """sigmoid_backward: dx matches the numerical gradient, any shape"""
     _act_gradient_check(impl, load, check, rng, "sigmoid", shape)
 
 
+@pytest.mark.about("tanh_backward")
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 4)])
 def test_tanh_backward_gradient(impl, load, check, rng, shape):
     """tanh_backward: dx matches the numerical gradient, any shape"""
     _act_gradient_check(impl, load, check, rng, "tanh", shape)
 
 
+@pytest.mark.about("relu_backward")
 def test_relu_backward_zero_input(impl, load, check):
     """relu_backward: the gradient at an input of exactly 0 is 0"""
     x = np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.0]])
@@ -359,16 +368,19 @@ def _float32_no_mutation(impl, load, check, rng, name):
             fail(f"{name}_backward modified its cache in place", HINTS["backward.inplace"])
 
 
+@pytest.mark.about("relu_backward")
 def test_relu_backward_float32_no_mutation(impl, load, check, rng):
     """relu_backward: float32 stays float32; dout and the cache are unchanged"""
     _float32_no_mutation(impl, load, check, rng, "relu")
 
 
+@pytest.mark.about("sigmoid_backward")
 def test_sigmoid_backward_float32_no_mutation(impl, load, check, rng):
     """sigmoid_backward: float32 stays float32; dout and the cache are unchanged"""
     _float32_no_mutation(impl, load, check, rng, "sigmoid")
 
 
+@pytest.mark.about("tanh_backward")
 def test_tanh_backward_float32_no_mutation(impl, load, check, rng):
     """tanh_backward: float32 stays float32; dout and the cache are unchanged"""
     _float32_no_mutation(impl, load, check, rng, "tanh")
@@ -386,11 +398,13 @@ def _saturated(impl, load, check, rng, name):
                          hint=HINTS["saturation"])
 
 
+@pytest.mark.about("sigmoid_backward")
 def test_sigmoid_backward_saturated(impl, load, check, rng):
     """sigmoid_backward: saturated units (inputs of +-1000) pass a finite gradient of ~0"""
     _saturated(impl, load, check, rng, "sigmoid")
 
 
+@pytest.mark.about("tanh_backward")
 def test_tanh_backward_saturated(impl, load, check, rng):
     """tanh_backward: saturated units (inputs of +-1000) pass a finite gradient of ~0"""
     _saturated(impl, load, check, rng, "tanh")
@@ -406,16 +420,19 @@ def _rejects_bad_dout(impl, load, check, rng, name):
                 what=f"{name}_backward with dout {shape} for an input (4, 3)")
 
 
+@pytest.mark.about("relu_backward")
 def test_relu_backward_rejects_bad_dout(impl, load, check, rng):
     """relu_backward: a dout of another shape than the input raises naming dout"""
     _rejects_bad_dout(impl, load, check, rng, "relu")
 
 
+@pytest.mark.about("sigmoid_backward")
 def test_sigmoid_backward_rejects_bad_dout(impl, load, check, rng):
     """sigmoid_backward: a dout of another shape than the output raises naming dout"""
     _rejects_bad_dout(impl, load, check, rng, "sigmoid")
 
 
+@pytest.mark.about("tanh_backward")
 def test_tanh_backward_rejects_bad_dout(impl, load, check, rng):
     """tanh_backward: a dout of another shape than the output raises naming dout"""
     _rejects_bad_dout(impl, load, check, rng, "tanh")
@@ -443,6 +460,7 @@ def cube_sum(v):
     return float(np.sum(v**3))
 
 
+@pytest.mark.about("numerical_gradient")
 def test_numerical_gradient_known_derivative(impl, check, rng):
     """numerical_gradient: sum(x**3) gives 3 x**2, to central-difference accuracy"""
     x = away_from_zero(rng, (3, 4), 0.5, 2.0)
@@ -460,6 +478,7 @@ def test_numerical_gradient_known_derivative(impl, check, rng):
                           {HINTS["numgrad.central"]: one_sided})
 
 
+@pytest.mark.about("numerical_gradient")
 def test_numerical_gradient_uses_h(impl, check, rng):
     """numerical_gradient: with h=1e-3, sum(x**3) gives exactly 3 x**2 + h**2 (central)"""
     x = away_from_zero(rng, (2, 3), 0.5, 2.0)
@@ -474,6 +493,7 @@ def test_numerical_gradient_uses_h(impl, check, rng):
                            HINTS["numgrad.central"]: 3 * x**2 + 3 * x * h + h**2})
 
 
+@pytest.mark.about("numerical_gradient")
 def test_numerical_gradient_restores_x(impl, check, rng):
     """numerical_gradient: f sees one element at +h and -h at a time; x is restored exactly"""
     x = rng.normal(size=(3, 4)) + 0.1  # arbitrary values: x + h - 2h + h is often not x
@@ -518,6 +538,7 @@ def test_numerical_gradient_restores_x(impl, check, rng):
                  HINTS["numgrad.central"] if not sign else HINTS["numgrad.one_at_a_time"])
 
 
+@pytest.mark.about("numerical_gradient")
 def test_numerical_gradient_perturbs_in_place(impl, check, rng):
     """numerical_gradient: x itself is perturbed, so an f that reads it by another name works"""
     w = away_from_zero(rng, (2, 3), 0.5, 2.0)
@@ -532,6 +553,7 @@ def test_numerical_gradient_perturbs_in_place(impl, check, rng):
                            HINTS["numgrad.central"]: 2 * c * w + c * 1e-5})
 
 
+@pytest.mark.about("numerical_gradient")
 def test_numerical_gradient_float32(impl, check):
     """numerical_gradient: a float32 x gives a float32 gradient of its shape"""
     x = np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32)
@@ -543,6 +565,7 @@ def test_numerical_gradient_float32(impl, check):
                      rtol=1e-3, atol=1e-3, hint=HINTS["numgrad.central"])
 
 
+@pytest.mark.about("numerical_gradient")
 def test_numerical_gradient_rejects_integers(impl, check):
     """numerical_gradient: an integer x raises TypeError naming x"""
     with check:
@@ -586,6 +609,7 @@ def params_of(model, sizes, hint=HINTS["mlp.keys"]):
     return params
 
 
+@pytest.mark.about("MLP.__init__")
 @pytest.mark.parametrize("sizes", [[5, 7, 6, 3], [4, 3]])
 def test_mlp_init_params(impl, check, rng, sizes):
     """MLP: params holds W1, b1, ... with Wi (sizes[i-1], sizes[i]) and zero biases"""
@@ -600,6 +624,7 @@ def test_mlp_init_params(impl, check, rng, sizes):
                      HINTS["mlp.init"])
 
 
+@pytest.mark.about("MLP.__init__")
 @pytest.mark.parametrize("scheme", ["he", "xavier"])
 def test_mlp_init_scheme(impl, check, rng, scheme):
     """MLP: init='he' / 'xavier' sets the weights' std (sqrt(2/n_in), sqrt(2/(n_in+n_out)))"""
@@ -614,6 +639,7 @@ def test_mlp_init_scheme(impl, check, rng, scheme):
                  HINTS["mlp.init"])
 
 
+@pytest.mark.about("MLP.__init__")
 def test_mlp_init_rng(impl, check):
     """MLP: rng=None is a fixed seed; the same rng seed gives the same model, another seed not"""
     with check:
@@ -632,6 +658,7 @@ def test_mlp_init_rng(impl, check):
                  HINTS["mlp.rng"])
 
 
+@pytest.mark.about("MLP.__init__")
 @pytest.mark.parametrize("kwargs, mention", [
     ({"sizes": [5]}, "sizes"),
     ({"sizes": [5, 0, 3]}, "sizes"),
@@ -649,6 +676,7 @@ def test_mlp_init_rejects_bad_arguments(impl, check, kwargs, mention):
                             what=f"MLP({', '.join(f'{k}={v!r}' for k, v in args.items())})")
 
 
+@pytest.mark.about("MLP.train")
 def test_mlp_train_starts_in_train_mode(impl, check):
     """MLP.train: a new model is in train mode; train() sets training back to True"""
     with check:
@@ -665,6 +693,7 @@ def test_mlp_train_starts_in_train_mode(impl, check):
             fail(f"after train(), training is {model.training!r}", HINTS["mlp.mode"])
 
 
+@pytest.mark.about("MLP.eval")
 def test_mlp_eval_switches_mode(impl, check):
     """MLP.eval: eval() sets training to False and returns the model"""
     with check:
@@ -676,6 +705,7 @@ def test_mlp_eval_switches_mode(impl, check):
                  HINTS["mlp.mode"])
 
 
+@pytest.mark.about("MLP._forward")
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 def test_mlp_forward_values(impl, check, rng, activation):
     """MLP.forward: logits (N, C) of the chained layers, the output layer affine only"""
@@ -692,6 +722,7 @@ def test_mlp_forward_values(impl, check, rng, activation):
                      mistakes={HINTS["mlp.output_layer"]: ref.activate(expected, activation)})
 
 
+@pytest.mark.about("MLP._forward")
 def test_mlp_forward_chains_layers(impl, check, rng):
     """MLP.forward: every layer feeds the next (changing W1 or W2 changes the logits)"""
     sizes = [4, 4, 4, 3]  # equal widths, so that a forward pass that skips layers still runs
@@ -714,6 +745,7 @@ def test_mlp_forward_chains_layers(impl, check, rng):
                      "the output", HINTS["mlp.chain"])
 
 
+@pytest.mark.about("MLP._forward")
 def test_mlp_forward_reads_params(impl, check, rng):
     """MLP.forward: assigning a new array into params changes the logits accordingly"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -733,6 +765,7 @@ def test_mlp_forward_reads_params(impl, check, rng):
                      "logits after params['b3'] += 1", hint=HINTS["mlp.params_live"])
 
 
+@pytest.mark.about("MLP._forward")
 @pytest.mark.parametrize("n", [1, 3])
 def test_mlp_forward_images(impl, check, rng, n):
     """MLP.forward: a batch of images (N, 2, 3) is flattened like affine_forward does"""
@@ -745,6 +778,7 @@ def test_mlp_forward_images(impl, check, rng, n):
                      hint=HINTS["mlp.forward"])
 
 
+@pytest.mark.about("MLP._forward")
 def test_mlp_forward_float32(impl, check, rng):
     """MLP.forward: float32 params and float32 x give float32 logits"""
     x = rng.normal(size=(N, SIZES[0])).astype(np.float32)
@@ -760,6 +794,7 @@ def test_mlp_forward_float32(impl, check, rng):
                      "logits", hint=HINTS["mlp.forward"])
 
 
+@pytest.mark.about("MLP.predict")
 @pytest.mark.parametrize("n", [1, 6])
 def test_mlp_predict_argmax(impl, check, rng, n):
     """MLP.predict: the argmax of the logits, (N,) integer class indices, in both modes"""
@@ -807,6 +842,7 @@ def assert_param_gradients(grads, expected, n, hint):
             not_divided=HINTS["backward.scale_missing"]))
 
 
+@pytest.mark.about("MLP.loss")
 @pytest.mark.parametrize("sizes, activation", GRAD_CASES,
                          ids=[f"{len(s) - 2}hidden-{a}" for s, a in GRAD_CASES])
 def test_mlp_loss_gradients(impl, check, rng, sizes, activation):
@@ -825,6 +861,7 @@ def test_mlp_loss_gradients(impl, check, rng, sizes, activation):
         assert_param_gradients(grads, expected, N, HINTS["mlp.backward"])
 
 
+@pytest.mark.about("MLP.loss")
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_mlp_loss_gradients_equal_widths(impl, check, rng, activation):
     """MLP.loss: with every layer of the same width, each layer gets its own gradient"""
@@ -835,6 +872,7 @@ def test_mlp_loss_gradients_equal_widths(impl, check, rng, activation):
         assert_param_gradients(grads, expected, 5, HINTS["mlp.pairing"])
 
 
+@pytest.mark.about("MLP.loss")
 def test_mlp_loss_fresh_gradients(impl, check, rng):
     """MLP.loss: two calls give identical results, in new arrays (no accumulation)"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -864,6 +902,7 @@ def test_mlp_loss_fresh_gradients(impl, check, rng):
                 fail(f"grads['{key}'] is the parameter array itself", HINTS["mlp.fresh"])
 
 
+@pytest.mark.about("MLP.loss")
 def test_mlp_loss_initial_value(impl, check, rng):
     """MLP.loss: a fresh model on tiny inputs has a loss of about log(C)"""
     sizes = [20, 16, 10]
@@ -876,6 +915,7 @@ def test_mlp_loss_initial_value(impl, check, rng):
                      hint=HINTS["mlp.initial_loss"])
 
 
+@pytest.mark.about("MLP.loss")
 def test_mlp_loss_one_hot_labels(impl, check, rng):
     """MLP.loss: one-hot labels give the same loss and gradients as class indices"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -890,6 +930,7 @@ def test_mlp_loss_one_hot_labels(impl, check, rng):
                          hint=HINTS["mlp.loss_value"])
 
 
+@pytest.mark.about("MLP.loss")
 def test_mlp_loss_float32(impl, check, rng):
     """MLP.loss: float32 params and x give float32 gradients and a Python float loss"""
     x = rng.normal(size=(N, SIZES[0])).astype(np.float32)
@@ -905,6 +946,7 @@ def test_mlp_loss_float32(impl, check, rng):
             assert_dtype(grads.get(key), np.float32, f"grads['{key}']", HINTS["mlp.dtype"])
 
 
+@pytest.mark.about("MLP.state_dict")
 def test_mlp_state_dict_copies(impl, check, rng):
     """MLP.state_dict: a new dict of copies, unaffected by later updates of params"""
     with check:
@@ -925,6 +967,7 @@ def test_mlp_state_dict_copies(impl, check, rng):
                          hint=HINTS["mlp.state_dict"])
 
 
+@pytest.mark.about("MLP.load_state_dict")
 def test_mlp_load_state_dict_round_trip(impl, check, rng):
     """MLP.load_state_dict: a model loaded with another's state computes the same logits"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -952,6 +995,7 @@ def test_mlp_load_state_dict_round_trip(impl, check, rng):
                      hint=HINTS["mlp.load"])
 
 
+@pytest.mark.about("MLP.load_state_dict")
 @pytest.mark.parametrize("case", ["missing", "unexpected", "shape"])
 def test_mlp_load_state_dict_strict(impl, check, rng, case):
     """MLP.load_state_dict: a missing key, an extra key or a wrong shape raises naming the key"""

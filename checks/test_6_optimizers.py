@@ -317,6 +317,7 @@ def check_keys_independent(check, rng, make, hint, mistakes=()):
 # check_grads
 
 
+@pytest.mark.about("check_grads")
 def test_check_grads_accepts_matching_dicts(impl, check, rng):
     """check_grads: matching keys and shapes pass silently and change nothing"""
     params, grads = draw_params(rng), draw_grads(rng, 1)[0]
@@ -325,6 +326,7 @@ def test_check_grads_accepts_matching_dicts(impl, check, rng):
         impl.check_grads(params, grads)
 
 
+@pytest.mark.about("check_grads")
 @pytest.mark.parametrize("case", ["missing", "extra", "shape", "transposed"])
 def test_check_grads_rejects_mismatches(impl, check, rng, case):
     """check_grads: a missing or extra key, or a wrong shape, raises a ValueError naming the key"""
@@ -347,6 +349,7 @@ def test_check_grads_rejects_mismatches(impl, check, rng, case):
 # SGD
 
 
+@pytest.mark.about("SGD.__init__")
 @pytest.mark.parametrize("kwargs, name", [
     ({"lr": 0.0}, "lr"), ({"lr": -0.1}, "lr"), ({"lr": 0.1, "momentum": -0.5}, "momentum"),
     ({"lr": 0.1, "weight_decay": -1e-4}, "weight_decay"),
@@ -358,6 +361,7 @@ def test_sgd_rejects_bad_hyperparameters(impl, check, kwargs, name):
                             what=f"SGD({', '.join(f'{k}={v}' for k, v in kwargs.items())})")
 
 
+@pytest.mark.about("SGD.step")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sgd_step_plain(impl, check, rng, dtype):
     """SGD: one plain step is w - lr * g, in place, keeping the dtype"""
@@ -379,6 +383,7 @@ def test_sgd_step_plain(impl, check, rng, dtype):
                          hint=HINTS["sgd.rule"], mistakes={HINTS["opt.inplace"]: before[key]})
 
 
+@pytest.mark.about("SGD.step")
 def test_sgd_momentum_trajectory(impl, check, rng):
     """SGD: with momentum, five steps follow b = momentum * b + g, w -= lr * b"""
     params, grads_seq, pristine, w0 = draw_steps(rng, 5)
@@ -394,6 +399,7 @@ def test_sgd_momentum_trajectory(impl, check, rng):
                                     ref_sgd(w0[key], gs, 0.05, 0.9, dampening=0.9))])
 
 
+@pytest.mark.about("SGD.step")
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_sgd_weight_decay(impl, check, rng, momentum):
     """SGD: weight decay adds weight_decay * w to the gradient (w shrinks towards 0)"""
@@ -422,12 +428,14 @@ def test_sgd_weight_decay(impl, check, rng, momentum):
                                     ref_sgd(w0[key], gs, lr, momentum, wd, reset=True))])
 
 
+@pytest.mark.about("SGD.step")
 def test_sgd_state_per_key(impl, check, rng):
     """SGD: each parameter key has its own momentum buffer (many keys = separate runs)"""
     check_keys_independent(check, rng, lambda: impl.SGD(lr=0.05, momentum=0.9, weight_decay=0.1),
                            HINTS["opt.state_per_key"])
 
 
+@pytest.mark.about("SGD.step")
 def test_sgd_momentum_beats_plain_sgd(impl, check):
     """SGD: momentum crosses the narrow valley of 0.5*(x1^2 + 100 x2^2) faster than plain SGD"""
     lr = 0.015
@@ -440,12 +448,14 @@ def test_sgd_momentum_beats_plain_sgd(impl, check):
                  HINTS["sgd.momentum_slow"])
 
 
+@pytest.mark.about("Optimizer.state_dict")
 def test_sgd_state_dict_round_trip(impl, check, rng):
     """SGD: a fresh optimizer loaded with state_dict() continues the same trajectory"""
     check_state_dict_round_trip(check, rng, lambda: impl.SGD(lr=0.05, momentum=0.9,
                                                              weight_decay=0.01))
 
 
+@pytest.mark.about("SGD.step")
 def test_sgd_step_rejects_mismatched_grads(impl, check, rng):
     """SGD: step rejects grads whose keys or shapes differ from params, changing nothing"""
     check_rejects_mismatched_grads(check, rng, lambda: impl.SGD(lr=0.1, momentum=0.9))
@@ -455,6 +465,7 @@ def test_sgd_step_rejects_mismatched_grads(impl, check, rng):
 # RMSprop
 
 
+@pytest.mark.about("RMSprop.__init__")
 @pytest.mark.parametrize("kwargs, name", [
     ({"lr": 0.0}, "lr"), ({"lr": -1e-3}, "lr"), ({"alpha": -0.1}, "alpha"),
     ({"alpha": 1.5}, "alpha"), ({"eps": -1e-8}, "eps"),
@@ -467,6 +478,7 @@ def test_rmsprop_rejects_bad_hyperparameters(impl, check, kwargs, name):
                             what=f"RMSprop({', '.join(f'{k}={v}' for k, v in kwargs.items())})")
 
 
+@pytest.mark.about("RMSprop.step")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_rmsprop_trajectory(impl, check, rng, dtype):
     """RMSprop: five steps follow v = alpha*v + (1-alpha)*g^2, w -= lr*g/(sqrt(v)+eps)"""
@@ -489,6 +501,7 @@ def test_rmsprop_trajectory(impl, check, rng, dtype):
         ])
 
 
+@pytest.mark.about("RMSprop.step")
 def test_rmsprop_eps_outside_sqrt(impl, check, rng):
     """RMSprop: eps is added after the square root (tiny gradients show the difference)"""
     w0 = rng.normal(size=(3, 4))
@@ -503,6 +516,7 @@ def test_rmsprop_eps_outside_sqrt(impl, check, rng):
                                 ref_rmsprop(w0, gs, 0.01, 0.99, 1e-6, eps_inside=True))])
 
 
+@pytest.mark.about("RMSprop.step")
 def test_rmsprop_zero_gradient(impl, check, rng):
     """RMSprop: a zero gradient leaves w unchanged, with no 0/0"""
     w0 = rng.normal(size=(3, 4))
@@ -512,17 +526,20 @@ def test_rmsprop_zero_gradient(impl, check, rng):
         assert_close(params["W"], w0, "W after a zero gradient", hint=HINTS["opt.zero_grad"])
 
 
+@pytest.mark.about("RMSprop.step")
 def test_rmsprop_state_per_key(impl, check, rng):
     """RMSprop: each parameter key has its own running average (many keys = separate runs)"""
     check_keys_independent(check, rng, lambda: impl.RMSprop(lr=0.01, alpha=0.9),
                            HINTS["opt.state_per_key"])
 
 
+@pytest.mark.about("Optimizer.state_dict")
 def test_rmsprop_state_dict_round_trip(impl, check, rng):
     """RMSprop: a fresh optimizer loaded with state_dict() continues the same trajectory"""
     check_state_dict_round_trip(check, rng, lambda: impl.RMSprop(lr=0.01, alpha=0.9))
 
 
+@pytest.mark.about("RMSprop.step")
 def test_rmsprop_step_rejects_mismatched_grads(impl, check, rng):
     """RMSprop: step rejects grads whose keys or shapes differ from params, changing nothing"""
     check_rejects_mismatched_grads(check, rng, lambda: impl.RMSprop(lr=0.01))
@@ -532,6 +549,7 @@ def test_rmsprop_step_rejects_mismatched_grads(impl, check, rng):
 # Adam
 
 
+@pytest.mark.about("Adam.__init__")
 @pytest.mark.parametrize("kwargs, name", [
     ({"lr": 0.0}, "lr"), ({"lr": -1e-3}, "lr"), ({"beta1": 1.0}, "beta1"),
     ({"beta1": -0.1}, "beta1"), ({"beta2": 1.0}, "beta2"), ({"eps": -1e-8}, "eps"),
@@ -544,6 +562,7 @@ def test_adam_rejects_bad_hyperparameters(impl, check, kwargs, name):
                             what=f"Adam({', '.join(f'{k}={v}' for k, v in kwargs.items())})")
 
 
+@pytest.mark.about("Adam.step")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_adam_first_step_moves_by_lr(impl, check, dtype):
     """Adam: the first step moves every coordinate by lr against its gradient, at any scale"""
@@ -571,6 +590,7 @@ def test_adam_first_step_moves_by_lr(impl, check, dtype):
                                HINTS["opt.inplace"]: w0})
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_trajectory(impl, check, rng):
     """Adam: ten steps follow torch.optim.Adam's rule (moments, bias correction, eps)"""
     params, grads_seq, pristine, w0 = draw_steps(rng, 10)
@@ -588,6 +608,7 @@ def test_adam_trajectory(impl, check, rng):
         ])
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_step_counter_once_per_step(impl, check, rng):
     """Adam: t advances once per step, however many keys (many keys = separate runs)"""
 
@@ -600,6 +621,7 @@ def test_adam_step_counter_once_per_step(impl, check, rng):
                            mistakes=[(HINTS["adam.t_per_param"], t_per_param)])
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_eps_outside_sqrt(impl, check, rng):
     """Adam: eps is added after the square root (tiny gradients show the difference)"""
     w0 = rng.normal(size=(3, 4))
@@ -612,6 +634,7 @@ def test_adam_eps_outside_sqrt(impl, check, rng):
                      mistakes=[(HINTS["opt.eps_inside"], ref_adam(w0, gs, 0.01, eps_inside=True))])
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_zero_gradient(impl, check, rng):
     """Adam: a zero gradient leaves w unchanged, with no 0/0"""
     w0 = rng.normal(size=(3, 4))
@@ -621,6 +644,7 @@ def test_adam_zero_gradient(impl, check, rng):
         assert_close(params["W"], w0, "W after a zero gradient", hint=HINTS["opt.zero_grad"])
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_weight_decay(impl, check, rng):
     """Adam: weight decay is added to the gradient before the moments (torch.optim.Adam)"""
     params, grads_seq, pristine, w0 = draw_steps(rng, 4)
@@ -642,6 +666,7 @@ def test_adam_weight_decay(impl, check, rng):
                                    (HINTS["opt.weight_decay_missing"], ref_adam(*args[:6]))])
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_beats_plain_sgd(impl, check):
     """Adam: reaches a much lower loss than plain SGD on 0.5*(x1^2 + 100 x2^2) at the same lr"""
     lr = 0.015
@@ -653,12 +678,14 @@ def test_adam_beats_plain_sgd(impl, check):
                  f"{plain:.3g}, and Adam should get below a tenth of that", HINTS["adam.slow"])
 
 
+@pytest.mark.about("Optimizer.state_dict")
 def test_adam_state_dict_round_trip(impl, check, rng):
     """Adam: a fresh optimizer loaded with state_dict() continues the same trajectory (t too)"""
     check_state_dict_round_trip(check, rng, lambda: impl.Adam(lr=0.01, beta1=0.8, beta2=0.9,
                                                               weight_decay=0.01))
 
 
+@pytest.mark.about("Adam.step")
 def test_adam_step_rejects_mismatched_grads(impl, check, rng):
     """Adam: step rejects grads whose keys or shapes differ from params, changing nothing"""
     check_rejects_mismatched_grads(check, rng, lambda: impl.Adam())

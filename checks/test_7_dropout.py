@@ -72,6 +72,7 @@ def forward(impl, x, p, train, rng):
 # dropout_forward
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("p", [0.2, 0.7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_statistics(impl, check, rng, p, dtype):
@@ -94,6 +95,7 @@ def test_dropout_forward_statistics(impl, check, rng, p, dtype):
             fail(f"mean(out) / mean(x) is {ratio:.3f} with p={p}, expected about 1", hint)
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("n", [1, 7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
@@ -113,6 +115,7 @@ def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
                      mistakes={HINTS["dropout.scale"]: x[kept]})
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
     """dropout_forward: with train=False the output is x, unscaled and undropped"""
@@ -123,6 +126,7 @@ def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
         assert_close(out, x, "out in eval mode", rtol=0, atol=0, hint=HINTS["dropout.eval"])
 
 
+@pytest.mark.about("dropout_forward")
 def test_dropout_forward_p_zero_is_identity(impl, check, rng):
     """dropout_forward: with p = 0 the output is x, even in train mode"""
     x = rng.normal(size=(5, 8))
@@ -131,6 +135,7 @@ def test_dropout_forward_p_zero_is_identity(impl, check, rng):
         assert_close(out, x, "out with p=0", rtol=0, atol=0, hint=HINTS["dropout.p_zero"])
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_forward_rejects_bad_p(impl, check, rng, p):
     """dropout_forward: p outside [0, 1) raises a ValueError naming p"""
@@ -141,6 +146,7 @@ def test_dropout_forward_rejects_bad_p(impl, check, rng, p):
                                 hint=HINTS["dropout.bad_p"], what=f"p={p}, train={train}")
 
 
+@pytest.mark.about("dropout_forward")
 def test_dropout_forward_rejects_bad_rng(impl, check, rng):
     """dropout_forward: in train mode with p > 0, rng must be a numpy Generator"""
     x = rng.normal(size=(3, 4))
@@ -150,6 +156,7 @@ def test_dropout_forward_rejects_bad_rng(impl, check, rng):
                                 hint=HINTS["dropout.bad_rng"], what=f"rng={bad!r}")
 
 
+@pytest.mark.about("dropout_forward")
 def test_dropout_forward_reproducible(impl, check, rng):
     """dropout_forward: the same seed gives the same mask; another draw another mask"""
     x = rng.uniform(1, 2, size=(20, 30))
@@ -171,6 +178,7 @@ def test_dropout_forward_reproducible(impl, check, rng):
 # dropout_backward
 
 
+@pytest.mark.about("dropout_backward")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
     """dropout_backward: dx is 0 where the forward dropped, dout / (1 - p) elsewhere"""
@@ -199,6 +207,7 @@ def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
                      hint=HINTS["dropout.backward_mask"])
 
 
+@pytest.mark.about("dropout_backward")
 @pytest.mark.parametrize("train, p", [(False, 0.5), (True, 0.0)])
 def test_dropout_backward_identity(impl, check, rng, train, p):
     """dropout_backward: after an identity forward pass (eval mode, p = 0), dx is dout"""
@@ -210,6 +219,7 @@ def test_dropout_backward_identity(impl, check, rng, train, p):
         assert_close(dx, dout, "dx", hint=HINTS["dropout.backward_eval"])
 
 
+@pytest.mark.about("dropout_backward")
 def test_dropout_backward_rejects_wrong_shape(impl, check, rng):
     """dropout_backward: a dout of another shape than the forward's x raises a ValueError"""
     x = rng.normal(size=(4, 6))
@@ -235,6 +245,7 @@ def make_model(load, rng, activation="relu", dropout=0.5):
     return model
 
 
+@pytest.mark.about("MLP._forward", module="backward")
 def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
     """MLP: after eval(), forward is deterministic and equals the network without dropout"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -253,6 +264,7 @@ def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
                  "in train mode", HINTS["mlp.train_mode"])
 
 
+@pytest.mark.about("MLP._forward", module="backward")
 def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
     """MLP: in train mode with dropout, two forward passes differ"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -268,6 +280,7 @@ def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
             fail("some logits are exactly 0 in train mode", HINTS["mlp.logits"])
 
 
+@pytest.mark.about("MLP._forward", module="backward")
 def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, rng):
     """MLP: in train mode, dropout_forward follows every hidden activation, not the logits"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -287,6 +300,7 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
                      hint=HINTS["mlp.train_mode"])
 
 
+@pytest.mark.about("MLP.loss", module="backward")
 def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
     """MLP: with the dropout mask held fixed, loss's gradients match numerical ones"""
     x = rng.normal(size=(5, SIZES[0]))

@@ -16,6 +16,7 @@ import numbers
 import time
 
 import numpy as np
+import pytest
 
 from checks.helpers import fail
 
@@ -128,6 +129,7 @@ def diagnose(history):
     return "gate.short"
 
 
+@pytest.mark.about("train")
 def test_train_mnist_gate(load, check, capsys, record_property):
     """train: your stages 1-8 reach 97% test accuracy on MNIST"""
 

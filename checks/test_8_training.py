@@ -240,6 +240,7 @@ def order_of(batches, d=3, hint=None):
 # ----------------------------------------------------------------------------------------
 # iterate_minibatches
 
+@pytest.mark.about("iterate_minibatches")
 @pytest.mark.parametrize("n, batch_size", [(10, 3), (12, 4), (5, 8), (1, 1), (7, 1)])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_iterate_minibatches_covers_every_example_once(impl, check, rng, n, batch_size, shuffle):
@@ -260,6 +261,7 @@ def test_iterate_minibatches_covers_every_example_once(impl, check, rng, n, batc
             fail(f"batch sizes are {got_sizes}, expected {sizes}", HINTS["batches.last"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_batch_shapes(impl, check, rng):
     """iterate_minibatches: xb is (b, D) with x's dtype, yb is (b,) or (b, C) like y"""
     n, d, c = 11, 5, 4
@@ -276,6 +278,7 @@ def test_iterate_minibatches_batch_shapes(impl, check, rng):
                              HINTS["batches.shape"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_drop_last(impl, check, rng):
     """iterate_minibatches: drop_last=True skips the last partial batch only"""
     x, y = numbered(10)
@@ -292,6 +295,7 @@ def test_iterate_minibatches_drop_last(impl, check, rng):
                  HINTS["batches.drop_last"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_shuffles_every_pass(impl, check, rng):
     """iterate_minibatches: shuffle=True gives a random order, a new one at every pass"""
     n = 50
@@ -308,6 +312,7 @@ def test_iterate_minibatches_shuffles_every_pass(impl, check, rng):
                  "draw a new permutation at every pass", HINTS["batches.shuffle"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_reproducible(impl, check):
     """iterate_minibatches: the same seed gives the same order, another seed another one"""
     x, y = numbered(40)
@@ -322,6 +327,7 @@ def test_iterate_minibatches_reproducible(impl, check):
             fail("seeds 3 and 4 gave the same order", HINTS["batches.rng"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_no_shuffle_keeps_order(impl, check, rng):
     """iterate_minibatches: shuffle=False yields x[0:B], x[B:2B], ... in order"""
     x, y = numbered(10)
@@ -336,6 +342,7 @@ def test_iterate_minibatches_no_shuffle_keeps_order(impl, check, rng):
                          hint=HINTS["batches.no_shuffle"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_rejects_bad_input(impl, check):
     """iterate_minibatches: missing rng, bad batch_size, mismatched x and y raise clearly"""
     x, y = numbered(6)
@@ -366,6 +373,7 @@ def evaluation_data(c=3, one_hot=False):
     return logits, y
 
 
+@pytest.mark.about("evaluate")
 @pytest.mark.parametrize("one_hot", [False, True])
 def test_evaluate_counts_over_all_examples(impl, check, one_hot):
     """evaluate: loss and accuracy over all N examples, not averaged per batch"""
@@ -386,6 +394,7 @@ def test_evaluate_counts_over_all_examples(impl, check, one_hot):
                      hint=HINTS["evaluate.loss"], mistakes={HINTS["evaluate.loss"]: per_batch_loss})
 
 
+@pytest.mark.about("evaluate")
 def test_evaluate_default_batch_size(impl, check):
     """evaluate: 2,500 examples in the default batches of 1,000 are counted exactly"""
     n, c = 2500, 4
@@ -401,6 +410,7 @@ def test_evaluate_default_batch_size(impl, check):
                      hint=HINTS["evaluate.loss"])
 
 
+@pytest.mark.about("evaluate")
 @pytest.mark.parametrize("training", [True, False], ids=["from_train_mode", "from_eval_mode"])
 def test_evaluate_in_eval_mode_and_restores(impl, check, training):
     """evaluate: measures in eval mode and leaves the model in the mode it found"""
@@ -425,6 +435,7 @@ def test_evaluate_in_eval_mode_and_restores(impl, check, training):
 # ----------------------------------------------------------------------------------------
 # train
 
+@pytest.mark.about("train")
 def test_train_history_records_every_epoch(impl, check):
     """train: one history dict per epoch with epoch, losses, accuracies, seconds"""
     with check:
@@ -457,6 +468,7 @@ def test_train_history_records_every_epoch(impl, check):
                  "optimizer steps, expected 3 (one per batch)", HINTS["train.learns"])
 
 
+@pytest.mark.about("train")
 def test_train_validation_metrics_each_epoch(impl, check):
     """train: val_loss and val_acc are measured after each epoch's updates, in eval mode"""
     with check:
@@ -470,6 +482,7 @@ def test_train_validation_metrics_each_epoch(impl, check):
                          f"history[{k - 1}]['val_acc']", hint=HINTS["train.val_metrics"])
 
 
+@pytest.mark.about("train")
 def test_train_steps_in_train_mode(impl, check):
     """train: every optimizer step happens in train mode, even for a model in eval mode"""
     with check:
@@ -481,6 +494,7 @@ def test_train_steps_in_train_mode(impl, check):
                  "ran in eval mode", HINTS["train.mode"])
 
 
+@pytest.mark.about("train")
 def test_train_early_stopping_restores_best(impl, check):
     """train: early stopping stops after `patience` epochs without a better val_loss
 
@@ -507,6 +521,7 @@ def test_train_early_stopping_restores_best(impl, check):
                  "expected those of epoch 2 (the lowest val_loss)", hint)
 
 
+@pytest.mark.about("train")
 def test_train_early_stopping_restores_best_at_the_end(impl, check):
     """train: with patience that never runs out, every epoch runs and the best is restored"""
     with check:
@@ -519,6 +534,7 @@ def test_train_early_stopping_restores_best_at_the_end(impl, check):
                  "expected those of epoch 2 (the lowest val_loss of the 3)", hint)
 
 
+@pytest.mark.about("train")
 def test_train_without_patience_runs_every_epoch(impl, check):
     """train: without patience, every epoch runs and the last parameters stay"""
     with check:
@@ -529,6 +545,7 @@ def test_train_without_patience_runs_every_epoch(impl, check):
                  f"{model.params['w'][0]:g}, expected the last (6)", HINTS["train.history"])
 
 
+@pytest.mark.about("train")
 def test_train_overfits_tiny_dataset(impl, check, load, rng):
     """train: a real MLP with Adam fits 20 randomly labelled points perfectly"""
     x, y = tiny_problem(rng)
@@ -551,6 +568,7 @@ def test_train_overfits_tiny_dataset(impl, check, load, rng):
                  f"{history[-1]['train_loss']:.3g}", HINTS["train.learns"])
 
 
+@pytest.mark.about("train")
 def test_train_reproducible(impl, check, load):
     """train: the same seed gives the same trained parameters, another seed others"""
     def run(seed):
@@ -569,6 +587,7 @@ def test_train_reproducible(impl, check, load):
                  HINTS["train.rng"])
 
 
+@pytest.mark.about("train")
 def test_train_rejects_bad_input(impl, check):
     """train: epochs < 1 or patience < 1 raise a ValueError naming them"""
     for kwargs, name in (({"epochs": 0}, "epochs"), ({"epochs": 2, "patience": 0}, "patience")):
