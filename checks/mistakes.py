@@ -29,8 +29,9 @@ def recognise(actual, mistakes, close):
 def same_value(actual, wrong, *, rtol=1e-5, atol=1e-7):
     """Whether `actual` is the value `wrong` up to rounding: same shape, elementwise close."""
     wrong = np.asarray(wrong)
-    return wrong.shape == np.shape(actual) and bool(np.allclose(actual, wrong, rtol=rtol,
-                                                                atol=atol))
+    if wrong.shape != np.shape(actual):
+        return False
+    return bool(np.allclose(actual, wrong, rtol=rtol, atol=atol))
 
 
 def match(actual, pairs, hints, *, rtol=1e-4, atol=1e-7):
@@ -41,9 +42,12 @@ def match(actual, pairs, hints, *, rtol=1e-4, atol=1e-7):
     """
     if not isinstance(actual, (np.ndarray, float, np.floating)):
         return {}
+
+    def is_the_mistake(a, wrong):
+        return bool(np.all(np.isfinite(a))) and same_value(a, wrong, rtol=rtol, atol=atol)
+
     as_float = ((key, np.asarray(wrong, dtype=np.float64)) for key, wrong in pairs)
-    found = recognise(actual, as_float, lambda a, wrong: bool(np.all(np.isfinite(a)))
-                      and same_value(a, wrong, rtol=rtol, atol=atol))
+    found = recognise(actual, as_float, is_the_mistake)
     if found is None:
         return {}
     key, wrong = found
