@@ -1,20 +1,18 @@
 """What every check file gets: the implementation switch, the stage's module, a seeded rng,
-and a `check` that records what went wrong for the grader.
+and a `check` that records what went wrong for the grader; and what every check gives: the
+learner's function it is about, `@pytest.mark.about("MLP.loss")`, for the grader to point at.
 
     pytest checks                      # the learner's exercises/
     pytest checks --impl solutions     # the reference
     pytest checks --impl path/to/dir   # a student's submission
 """
 
-import zlib
-
 import numpy as np
 import pytest
 from pytest_check import check as _pytest_check
 
 from kata import impl as impl_switch
-
-DEFAULT_SEED = 20261122
+from kata.seeds import DEFAULT_SEED, check_seed
 
 
 def pytest_addoption(parser):
@@ -33,10 +31,50 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "about(name, module=None): the learner's function that a check is about, shown when "
+        'it fails: "log_softmax" or "MLP.loss" in the check file\'s STAGE_MODULE, or in '
+        "`module` (another stage's module name) when given.",
+    )
     try:
         config.kata_impl_dir = impl_switch.resolve(config.getoption("--impl"))
     except impl_switch.ImplError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every check declares what it is about, exactly once, with a well-formed marker:
+    anything else stops the run with a UsageError that names the checks concerned."""
+    problems = {}  # one line per check function, however many parameter sets it has
+    for item in items:
+        problem = about_problem(item)
+        if problem is not None:
+            where = item.nodeid.split("::")[0] or str(item.path)
+            problems[f"{where}::{item.originalname}: {problem}"] = None
+    if problems:
+        raise pytest.UsageError(
+            "every check needs exactly one @pytest.mark.about(name, module=None):\n  "
+            + "\n  ".join(problems)
+        )
+
+
+def about_problem(item):
+    """What is wrong with the `about` marker of a collected check, or None.
+
+    A check is a test of a module that names its STAGE_MODULE; other tests are left alone.
+    """
+    if getattr(getattr(item, "module", None), "STAGE_MODULE", None) is None:
+        return None
+    markers = list(item.iter_markers(name="about"))
+    if len(markers) != 1:
+        return f"{len(markers)} about markers" if markers else "no about marker"
+    args, kwargs = markers[0].args, markers[0].kwargs
+    if len(args) != 1 or not isinstance(args[0], str) or not args[0]:
+        return f'about{args!r} should name one function, e.g. about("MLP.loss")'
+    if set(kwargs) - {"module"} or not isinstance(kwargs.get("module", ""), str):
+        return f'about(..., **{kwargs!r}) accepts only module="<stage module name>"'
+    return None
 
 
 @pytest.fixture
@@ -54,9 +92,9 @@ def impl(request, load):
 
 @pytest.fixture
 def rng(request):
-    """A Generator seeded from --kata-seed and the check's name: reproducible, independent."""
+    """A Generator of the check's own, from --kata-seed and its id (kata/seeds.py)."""
     seed = request.config.getoption("--kata-seed")
-    return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())])
+    return np.random.default_rng(check_seed(seed, request.node.nodeid))
 
 
 class RecordingCheck:

@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 
+from checks.mistakes import recognise, same_value
+
 
 class CheckFailure(AssertionError):
     """A property of the learner's code that does not hold, with the hint that explains it."""
@@ -58,8 +60,9 @@ def call_valid(fn, *args, hint=None, what=None, **kwargs):
         return fn(*args, **kwargs)
     except (ValueError, TypeError) as error:
         name = what or getattr(fn, "__name__", "the function")
-        raise CheckFailure(f"{name} raised {type(error).__name__} on valid input: {error}",
-                           hint) from error
+        raise CheckFailure(
+            f"{name} raised {type(error).__name__} on valid input: {error}", hint
+        ) from error
 
 
 def assert_shape(actual, expected, name, hint=None):
@@ -91,8 +94,8 @@ def default_tolerances(actual):
 def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mistakes=None):
     """`actual` equals `expected` within tolerance, element by element.
 
-    mistakes: {hint: value that a known mistake produces}; when `actual` matches one of
-    them, that hint is shown instead of the generic one.
+    mistakes: {hint: value that a known mistake produces} (or (hint, value) pairs); when
+    `actual` is one of these values, its hint is shown instead of the generic one.
     """
     expected = np.asarray(expected)
     scalar = expected.ndim == 0
@@ -113,11 +116,9 @@ def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mis
     ok = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)
     if np.all(ok):
         return
-    for wrong_hint, wrong in (mistakes or {}).items():
-        wrong = np.asarray(wrong)
-        if wrong.shape == np.shape(actual) and np.allclose(actual, wrong, rtol=1e-5, atol=1e-7):
-            hint = wrong_hint
-            break
+    found = recognise(actual, mistakes, same_value)
+    if found is not None:
+        hint = found[0]
     a = np.asarray(actual, dtype=float)
     e = expected.astype(float)
     bad = ~ok
@@ -229,20 +230,29 @@ def rel_error(a, b):
 
 
 def assert_gradient(analytic, numeric, name, *, tol=1e-7, hint=None, mistakes=None):
-    """An analytic gradient against a numerical one: relative error below `tol` everywhere."""
+    """An analytic gradient against a numerical one: relative error below `tol` everywhere.
+
+    mistakes: as for assert_close; a value counts as the mistake's within 1e-5 relative.
+    """
     assert_shape(analytic, numeric.shape, name, hint)
     err = rel_error(np.asarray(analytic, dtype=float), numeric)
     if not np.all(np.isfinite(analytic)):
         fail(f"{name} contains NaN or inf", hint)
     if err.max() <= tol:
         return
-    for wrong_hint, wrong in (mistakes or {}).items():
-        if np.shape(wrong) == numeric.shape and rel_error(analytic, np.asarray(wrong)).max() <= 1e-5:
-            hint = wrong_hint
-            break
+    found = recognise(
+        analytic,
+        mistakes,
+        lambda a, wrong: (
+            np.shape(wrong) == numeric.shape and rel_error(a, np.asarray(wrong)).max() <= 1e-5
+        ),
+    )
+    if found is not None:
+        hint = found[0]
     worst = np.unravel_index(np.argmax(err), err.shape)
     fail(
-        f"{name}{_where(worst)} is {analytic[worst]:.6g}, the numerical gradient is {numeric[worst]:.6g} "
+        f"{name}{_where(worst)} is {analytic[worst]:.6g}, "
+        f"the numerical gradient is {numeric[worst]:.6g} "
         f"(relative error {err[worst]:.1e}, allowed {tol:.0e}; "
         f"{int((err > tol).sum())} of {err.size} elements off)",
         hint,

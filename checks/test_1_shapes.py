@@ -19,26 +19,27 @@ STAGE_MODULE = "shapes"
 # The hints this stage's checks can show, by the mistake they name. One place, one text.
 HINTS = {
     "as_batch.single": "A single example (D,) must become a batch of one, (1, D): "
-                       "x.reshape(1, -1) or x[np.newaxis, :].",
+    "x.reshape(1, -1) or x[np.newaxis, :].",
     "as_batch.rank": "Only 1-D and 2-D inputs make sense here; raise ValueError naming x "
-                     "and its shape for anything else.",
+    "and its shape for anything else.",
     "flatten.shape": "Each image becomes one row: reshape to (N, H*W), keeping N first.",
     "flatten.scale": "Pixels must be scaled to [0, 1]: divide by 255 after converting to float.",
     "flatten.dtype": "Convert with astype(np.float32) before dividing; dividing a uint8 array "
-                     "gives float64 (or fails in place).",
+    "gives float64 (or fails in place).",
     "flatten.inplace": "Do not divide the caller's uint8 array in place: build a new float array.",
     "one_hot.transposed": "One-hot rows are examples: the result is (N, C), not (C, N).",
     "one_hot.width": "The number of columns is num_classes, not labels.max() + 1: a batch may "
-                     "miss the largest class.",
+    "miss the largest class.",
     "one_hot.values": "Row i holds a single 1, in column labels[i], and 0 everywhere else.",
-    "init.std_he": "He initialisation draws w with std sqrt(2 / n_in): use rng.normal(0, std, size).",
+    "init.std_he": "He initialisation draws w with std sqrt(2 / n_in): "
+    "use rng.normal(0, std, size).",
     "init.std_xavier": "Xavier initialisation draws w with std sqrt(2 / (n_in + n_out)).",
     "init.zero_weights": "All-zero weights make every unit of a layer identical forever: "
-                         "draw them at random.",
+    "draw them at random.",
     "init.bias": "Biases start at exactly zero, shape (n_out,); random negative biases can "
-                 "switch ReLU units off from the start.",
+    "switch ReLU units off from the start.",
     "init.rng": "Draw only from the rng you are given (rng.normal), never np.random.*: "
-                "the same seed must give the same weights.",
+    "the same seed must give the same weights.",
     "accuracy.onehot": "With one-hot labels, take argmax of the labels too before comparing.",
     "accuracy.value": "Accuracy is (number of rows whose argmax is the label) / N.",
 }
@@ -52,6 +53,7 @@ TIPS = [
 ]
 
 
+@pytest.mark.about("as_batch")
 @pytest.mark.parametrize("d", [1, 7])
 def test_as_batch_single_example(impl, check, d):
     """as_batch: a single example (D,) becomes a batch of one (1, D)"""
@@ -62,6 +64,7 @@ def test_as_batch_single_example(impl, check, d):
         assert_close(out[0], np.arange(d, dtype=np.float64), "as_batch(x)[0]")
 
 
+@pytest.mark.about("as_batch")
 def test_as_batch_passes_batches_through(impl, check):
     """as_batch: a 2-D batch comes back with its shape and values"""
     x = np.arange(12.0).reshape(3, 4)
@@ -71,14 +74,20 @@ def test_as_batch_passes_batches_through(impl, check):
         assert_close(out, x, "as_batch(x)")
 
 
+@pytest.mark.about("as_batch")
 @pytest.mark.parametrize("shape", [(), (2, 3, 4)])
 def test_as_batch_rejects_other_ranks(impl, check, shape):
     """as_batch: 0-D and 3-D inputs raise a ValueError naming x and its shape"""
     with check:
-        assert_raises_clear(lambda: impl.as_batch(np.zeros(shape)), mentions=str(shape),
-                            hint=HINTS["as_batch.rank"], what=f"as_batch of shape {shape}")
+        assert_raises_clear(
+            lambda: impl.as_batch(np.zeros(shape)),
+            mentions=str(shape),
+            hint=HINTS["as_batch.rank"],
+            what=f"as_batch of shape {shape}",
+        )
 
 
+@pytest.mark.about("flatten_images")
 @pytest.mark.parametrize("n", [1, 5])
 def test_flatten_images_batch(impl, check, rng, n):
     """flatten_images: (N, H, W) uint8 becomes (N, H*W) float32 in [0, 1]"""
@@ -89,21 +98,30 @@ def test_flatten_images_batch(impl, check, rng, n):
         out = call_valid(impl.flatten_images, images, hint=HINTS["flatten.inplace"])
         assert_shape(out, (n, 12), "flatten_images(images)", HINTS["flatten.shape"])
         assert_dtype(out, np.float32, "flatten_images(images)", HINTS["flatten.dtype"])
-        assert_close(out, expected, "flatten_images(images)", rtol=1e-6, atol=1e-7,
-                     hint=HINTS["flatten.scale"],
-                     mistakes={HINTS["flatten.scale"]: expected * 255.0})
+        assert_close(
+            out,
+            expected,
+            "flatten_images(images)",
+            rtol=1e-6,
+            atol=1e-7,
+            hint=HINTS["flatten.scale"],
+            mistakes={HINTS["flatten.scale"]: expected * 255.0},
+        )
 
 
+@pytest.mark.about("flatten_images")
 def test_flatten_images_single_image(impl, check):
     """flatten_images: one (H, W) image becomes (1, H*W)"""
     image = np.arange(6, dtype=np.uint8).reshape(2, 3)
     with check:
         out = impl.flatten_images(image)
         assert_shape(out, (1, 6), "flatten_images(image)", HINTS["as_batch.single"])
-        assert_close(out[0], np.arange(6) / 255.0, "flatten_images(image)[0]",
-                     hint=HINTS["flatten.scale"])
+        assert_close(
+            out[0], np.arange(6) / 255.0, "flatten_images(image)[0]", hint=HINTS["flatten.scale"]
+        )
 
 
+@pytest.mark.about("flatten_images")
 def test_flatten_images_real_mnist(impl, check):
     """flatten_images: the first 100 MNIST test images, 784 features each, in [0, 1]"""
     from data import load_mnist
@@ -114,22 +132,38 @@ def test_flatten_images_real_mnist(impl, check):
         assert_shape(out, (100, 784), "flatten_images(mnist)", HINTS["flatten.shape"])
         assert_dtype(out, np.float32, "flatten_images(mnist)", HINTS["flatten.dtype"])
         if not (out.min() == 0.0 and out.max() == 1.0):
-            fail(f"values span [{out.min():.4g}, {out.max():.4g}], expected [0, 1]",
-                 HINTS["flatten.scale"])
-        assert_close(out[7], images[7].reshape(-1) / 255.0, "flatten_images(mnist)[7]",
-                     rtol=1e-6, atol=1e-7, hint=HINTS["flatten.shape"])
+            fail(
+                f"values span [{out.min():.4g}, {out.max():.4g}], expected [0, 1]",
+                HINTS["flatten.scale"],
+            )
+        assert_close(
+            out[7],
+            images[7].reshape(-1) / 255.0,
+            "flatten_images(mnist)[7]",
+            rtol=1e-6,
+            atol=1e-7,
+            hint=HINTS["flatten.shape"],
+        )
 
 
+@pytest.mark.about("flatten_images")
 def test_flatten_images_rejects_bad_input(impl, check):
     """flatten_images: float images and 1-D arrays raise a clear error naming images"""
     with check:
-        assert_raises_clear(lambda: impl.flatten_images(np.zeros((2, 3, 3), np.float32)),
-                            mentions="images", what="float32 images")
+        assert_raises_clear(
+            lambda: impl.flatten_images(np.zeros((2, 3, 3), np.float32)),
+            mentions="images",
+            what="float32 images",
+        )
     with check:
-        assert_raises_clear(lambda: impl.flatten_images(np.zeros(5, np.uint8)),
-                            mentions="images", what="a 1-D array")
+        assert_raises_clear(
+            lambda: impl.flatten_images(np.zeros(5, np.uint8)),
+            mentions="images",
+            what="a 1-D array",
+        )
 
 
+@pytest.mark.about("one_hot")
 @pytest.mark.parametrize("n, c", [(1, 3), (6, 4)])
 def test_one_hot_values(impl, check, rng, n, c):
     """one_hot: (N,) labels become (N, C) rows with a single 1"""
@@ -143,15 +177,18 @@ def test_one_hot_values(impl, check, rng, n, c):
         assert_close(out, expected, "one_hot(labels, C)", hint=HINTS["one_hot.values"])
 
 
+@pytest.mark.about("one_hot")
 def test_one_hot_uses_num_classes(impl, check):
     """one_hot: the width is num_classes, even when the largest label is smaller"""
     with check:
         out = impl.one_hot(np.array([0, 2, 1]), 5)
         assert_shape(out, (3, 5), "one_hot([0, 2, 1], 5)", HINTS["one_hot.width"])
-        assert_close(out, np.eye(5)[[0, 2, 1]], "one_hot([0, 2, 1], 5)",
-                     hint=HINTS["one_hot.values"])
+        assert_close(
+            out, np.eye(5)[[0, 2, 1]], "one_hot([0, 2, 1], 5)", hint=HINTS["one_hot.values"]
+        )
 
 
+@pytest.mark.about("one_hot")
 def test_one_hot_accepts_one_hot(impl, check):
     """one_hot: an already one-hot (N, C) input comes back unchanged in value"""
     labels = np.eye(4)[[2, 0, 3]]
@@ -161,14 +198,17 @@ def test_one_hot_accepts_one_hot(impl, check):
         assert_close(out, labels, "one_hot(onehot, 4)", hint=HINTS["one_hot.values"])
 
 
+@pytest.mark.about("one_hot")
 @pytest.mark.parametrize("bad", [[0, 3], [-1, 0]])
 def test_one_hot_rejects_out_of_range(impl, check, bad):
     """one_hot: labels outside [0, C) raise a ValueError naming labels"""
     with check:
-        assert_raises_clear(lambda: impl.one_hot(np.array(bad), 3), mentions="labels",
-                            what=f"labels {bad} with C=3")
+        assert_raises_clear(
+            lambda: impl.one_hot(np.array(bad), 3), mentions="labels", what=f"labels {bad} with C=3"
+        )
 
 
+@pytest.mark.about("init_weights")
 @pytest.mark.parametrize("scheme", ["he", "xavier"])
 def test_init_weights_statistics(impl, check, rng, scheme):
     """init_weights: zero-mean normal with the scheme's std, zero bias"""
@@ -187,11 +227,15 @@ def test_init_weights_statistics(impl, check, rng, scheme):
             fail(f"std(w) is {w.std():.4g}, expected {std:.4g} for {scheme!r}", hint)
         if abs(w.mean()) > 5 * std / np.sqrt(w.size):
             fail(f"mean(w) is {w.mean():.3g}, expected about 0", hint)
-        if np.abs(w).max() > 7 * std or abs(np.mean(np.abs(w)) / (std * np.sqrt(2 / np.pi)) - 1) > 0.02:
+        if (
+            np.abs(w).max() > 7 * std
+            or abs(np.mean(np.abs(w)) / (std * np.sqrt(2 / np.pi)) - 1) > 0.02
+        ):
             fail("w does not look normally distributed (|w| has the wrong spread)", hint)
         assert_close(b, np.zeros(n_out), "b", hint=HINTS["init.bias"])
 
 
+@pytest.mark.about("init_weights")
 def test_init_weights_reproducible(impl, check):
     """init_weights: the same seed gives the same weights, another seed other weights"""
     with check:
@@ -203,30 +247,44 @@ def test_init_weights_reproducible(impl, check):
             fail("seeds 7 and 8 gave the same weights", HINTS["init.rng"])
 
 
+@pytest.mark.about("init_weights")
 def test_init_weights_rejects_bad_input(impl, check, rng):
     """init_weights: an unknown scheme or a zero size raises a clear error"""
     with check:
-        assert_raises_clear(lambda: impl.init_weights(3, 2, rng, scheme="lecun"),
-                            mentions="scheme", what="scheme='lecun'")
+        assert_raises_clear(
+            lambda: impl.init_weights(3, 2, rng, scheme="lecun"),
+            mentions="scheme",
+            what="scheme='lecun'",
+        )
     with check:
-        assert_raises_clear(lambda: impl.init_weights(0, 2, rng), mentions="n_in",
-                            what="n_in=0")
+        assert_raises_clear(lambda: impl.init_weights(0, 2, rng), mentions="n_in", what="n_in=0")
     with check:
-        assert_raises_clear(lambda: impl.init_weights(3, 2, 42), mentions="rng",
-                            what="rng=42 (an int, not a Generator)")
+        assert_raises_clear(
+            lambda: impl.init_weights(3, 2, 42),
+            mentions="rng",
+            what="rng=42 (an int, not a Generator)",
+        )
 
 
+@pytest.mark.about("accuracy")
 def test_accuracy_rejects_bad_input(impl, check):
     """accuracy: labels that do not match the scores raise a clear error"""
     scores = np.zeros((4, 3))
     with check:
-        assert_raises_clear(lambda: impl.accuracy(scores, np.array([0, 1, 2])),
-                            mentions="labels", what="3 labels for 4 rows of scores")
+        assert_raises_clear(
+            lambda: impl.accuracy(scores, np.array([0, 1, 2])),
+            mentions="labels",
+            what="3 labels for 4 rows of scores",
+        )
     with check:
-        assert_raises_clear(lambda: impl.accuracy(scores, np.eye(4)), mentions="labels",
-                            what="one-hot labels with 4 columns for 3 classes")
+        assert_raises_clear(
+            lambda: impl.accuracy(scores, np.eye(4)),
+            mentions="labels",
+            what="one-hot labels with 4 columns for 3 classes",
+        )
 
 
+@pytest.mark.about("accuracy")
 def test_accuracy_index_labels(impl, check):
     """accuracy: the fraction of rows whose argmax is the label"""
     scores = np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
@@ -237,6 +295,7 @@ def test_accuracy_index_labels(impl, check):
         assert_close(acc, 0.5, "accuracy", hint=HINTS["accuracy.value"])
 
 
+@pytest.mark.about("accuracy")
 def test_accuracy_one_hot_labels(impl, check):
     """accuracy: one-hot labels give the same answer as indices"""
     scores = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 1.0]], dtype=np.float32)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     assert_close,
     assert_dtype,
@@ -19,38 +20,38 @@ STAGE_MODULE = "dropout"
 
 HINTS = {
     "dropout.p_is_drop": "p is the probability of DROPPING a unit: keep where "
-                         "rng.random(x.shape) >= p (a fraction p of zeros), not < p.",
+    "rng.random(x.shape) >= p (a fraction p of zeros), not < p.",
     "dropout.scale": "Inverted dropout scales the kept units by 1 / (1 - p), so that out has "
-                     "the same mean as x; kept values must be exactly x / (1 - p).",
+    "the same mean as x; kept values must be exactly x / (1 - p).",
     "dropout.eval": "In eval mode (train=False) dropout is the identity: no mask and no scaling.",
     "dropout.p_zero": "With p = 0 nothing is dropped and nothing is scaled: out equals x.",
     "dropout.bad_p": "p must lie in [0, 1): raise ValueError naming p otherwise (p = 1 would "
-                     "drop everything and divide by zero).",
+    "drop everything and divide by zero).",
     "dropout.bad_rng": "When a mask must be drawn, rng must be a numpy.random.Generator: raise "
-                       "TypeError naming rng otherwise.",
+    "TypeError naming rng otherwise.",
     "dropout.rng": "Draw the mask from the rng argument (rng.random(x.shape)), never from "
-                   "np.random: the same seed must give the same mask, and each call a new one.",
+    "np.random: the same seed must give the same mask, and each call a new one.",
     "dropout.dtype": "Keep x's dtype: multiply by a boolean mask and a scale of x's dtype, "
-                     "x.dtype.type(1 / (1 - p)).",
+    "x.dtype.type(1 / (1 - p)).",
     "dropout.inplace": "Do not modify x or dout in place (x *= mask): return a new array.",
     "dropout.backward_mask": "dropout_backward must reuse the forward pass's mask, kept in the "
-                             "cache: dx is 0 exactly where the forward pass dropped a unit. A "
-                             "fresh mask is the gradient of a different network.",
+    "cache: dx is 0 exactly where the forward pass dropped a unit. A "
+    "fresh mask is the gradient of a different network.",
     "dropout.backward_scale": "The gradient of a kept unit carries the same 1 / (1 - p) scale "
-                              "as the forward pass: dx = dout * mask / (1 - p).",
+    "as the forward pass: dx = dout * mask / (1 - p).",
     "dropout.backward_eval": "When the forward pass was the identity (eval mode or p = 0), "
-                             "dx equals dout.",
+    "dx equals dout.",
     "mlp.eval_mode": "In eval mode the MLP must not apply dropout: its forward pass is "
-                     "deterministic and equals the same network without dropout.",
+    "deterministic and equals the same network without dropout.",
     "mlp.train_mode": "In train mode with dropout > 0, the MLP calls "
-                      "dropout_forward(h, self.dropout, True, self.rng) after every hidden "
-                      "activation, in layer order (and never on the logits).",
+    "dropout_forward(h, self.dropout, True, self.rng) after every hidden "
+    "activation, in layer order (and never on the logits).",
     "mlp.logits": "No dropout on the output layer: the logits go to the loss as they are "
-                  "(exact zeros in them mean they were dropped).",
+    "(exact zeros in them mean they were dropped).",
     "mlp.dropout_gradient": "With dropout, loss must send the gradient back through "
-                            "dropout_backward with each hidden layer's own dropout cache, "
-                            "before that layer's activation backward (and dropout_backward "
-                            "must reuse the forward pass's mask and scale).",
+    "dropout_backward with each hidden layer's own dropout cache, "
+    "before that layer's activation backward (and dropout_backward "
+    "must reuse the forward pass's mask and scale).",
 }
 
 TIPS = [
@@ -71,6 +72,7 @@ def forward(impl, x, p, train, rng):
 # dropout_forward
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("p", [0.2, 0.7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_statistics(impl, check, rng, p, dtype):
@@ -93,6 +95,7 @@ def test_dropout_forward_statistics(impl, check, rng, p, dtype):
             fail(f"mean(out) / mean(x) is {ratio:.3f} with p={p}, expected about 1", hint)
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("n", [1, 7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
@@ -105,13 +108,22 @@ def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
         assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
         kept = out != 0
         if kept.all() or not kept.any():
-            fail(f"{int(kept.sum())} of {kept.size} outputs are nonzero with p={p}: expected a "
-                 "random mix of zeros and scaled values", HINTS["dropout.p_is_drop"])
+            fail(
+                f"{int(kept.sum())} of {kept.size} outputs are nonzero with p={p}: expected a "
+                "random mix of zeros and scaled values",
+                HINTS["dropout.p_is_drop"],
+            )
         expected = x.astype(np.float64) / (1 - p)
-        assert_close(out[kept], expected[kept], "out where kept", hint=HINTS["dropout.scale"],
-                     mistakes={HINTS["dropout.scale"]: x[kept]})
+        assert_close(
+            out[kept],
+            expected[kept],
+            "out where kept",
+            hint=HINTS["dropout.scale"],
+            mistakes={HINTS["dropout.scale"]: x[kept]},
+        )
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
     """dropout_forward: with train=False the output is x, unscaled and undropped"""
@@ -122,6 +134,7 @@ def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
         assert_close(out, x, "out in eval mode", rtol=0, atol=0, hint=HINTS["dropout.eval"])
 
 
+@pytest.mark.about("dropout_forward")
 def test_dropout_forward_p_zero_is_identity(impl, check, rng):
     """dropout_forward: with p = 0 the output is x, even in train mode"""
     x = rng.normal(size=(5, 8))
@@ -130,46 +143,62 @@ def test_dropout_forward_p_zero_is_identity(impl, check, rng):
         assert_close(out, x, "out with p=0", rtol=0, atol=0, hint=HINTS["dropout.p_zero"])
 
 
+@pytest.mark.about("dropout_forward")
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_forward_rejects_bad_p(impl, check, rng, p):
     """dropout_forward: p outside [0, 1) raises a ValueError naming p"""
     x = rng.normal(size=(3, 4))
     for train in (True, False):
         with check:
-            assert_raises_clear(lambda: impl.dropout_forward(x, p, train, rng), mentions="p",
-                                hint=HINTS["dropout.bad_p"], what=f"p={p}, train={train}")
+            assert_raises_clear(
+                lambda: impl.dropout_forward(x, p, train, rng),
+                mentions="p",
+                hint=HINTS["dropout.bad_p"],
+                what=f"p={p}, train={train}",
+            )
 
 
+@pytest.mark.about("dropout_forward")
 def test_dropout_forward_rejects_bad_rng(impl, check, rng):
     """dropout_forward: in train mode with p > 0, rng must be a numpy Generator"""
     x = rng.normal(size=(3, 4))
     for bad in (None, 7):
         with check:
-            assert_raises_clear(lambda: impl.dropout_forward(x, 0.5, True, bad), mentions="rng",
-                                hint=HINTS["dropout.bad_rng"], what=f"rng={bad!r}")
+            assert_raises_clear(
+                lambda: impl.dropout_forward(x, 0.5, True, bad),
+                mentions="rng",
+                hint=HINTS["dropout.bad_rng"],
+                what=f"rng={bad!r}",
+            )
 
 
+@pytest.mark.about("dropout_forward")
 def test_dropout_forward_reproducible(impl, check, rng):
     """dropout_forward: the same seed gives the same mask; another draw another mask"""
     x = rng.uniform(1, 2, size=(20, 30))
     with check:
         out1, _ = forward(impl, x, 0.5, True, np.random.default_rng(7))
         out2, _ = forward(impl, x, 0.5, True, np.random.default_rng(7))
-        assert_close(out2, out1, "out with seed 7, drawn twice", rtol=0, atol=0,
-                     hint=HINTS["dropout.rng"])
+        assert_close(
+            out2, out1, "out with seed 7, drawn twice", rtol=0, atol=0, hint=HINTS["dropout.rng"]
+        )
     with check:
         gen = np.random.default_rng(7)
         first, _ = forward(impl, x, 0.5, True, gen)
         second, _ = forward(impl, x, 0.5, True, gen)
         if np.array_equal(first == 0, second == 0):
-            fail("two calls with the same Generator dropped exactly the same units: each call "
-                 "must draw a new mask from rng", HINTS["dropout.rng"])
+            fail(
+                "two calls with the same Generator dropped exactly the same units: each call "
+                "must draw a new mask from rng",
+                HINTS["dropout.rng"],
+            )
 
 
 # ---------------------------------------------------------------------------------------
 # dropout_backward
 
 
+@pytest.mark.about("dropout_backward")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
     """dropout_backward: dx is 0 where the forward dropped, dout / (1 - p) elsewhere"""
@@ -184,20 +213,34 @@ def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
         assert_dtype(dx, dtype, "dx", HINTS["dropout.dtype"])
         kept = out != 0
         if not np.array_equal(dx != 0, kept):
-            fail(f"dx is nonzero at {int((dx != 0).sum())} places, the forward pass kept "
-                 f"{int(kept.sum())} units, and they are not the same places",
-                 HINTS["dropout.backward_mask"])
+            fail(
+                f"dx is nonzero at {int((dx != 0).sum())} places, the forward pass kept "
+                f"{int(kept.sum())} units, and they are not the same places",
+                HINTS["dropout.backward_mask"],
+            )
         expected = np.where(kept, dout.astype(np.float64) / (1 - p), 0.0)
-        assert_close(dx, expected, "dx", hint=HINTS["dropout.backward_scale"],
-                     mistakes={HINTS["dropout.backward_scale"]: np.where(kept, dout, 0)})
+        assert_close(
+            dx,
+            expected,
+            "dx",
+            hint=HINTS["dropout.backward_scale"],
+            mistakes={HINTS["dropout.backward_scale"]: np.where(kept, dout, 0)},
+        )
     if dx is None:
         return
     with check:
         again = impl.dropout_backward(dout, cache)
-        assert_close(again, dx, "dx from the same cache, a second time", rtol=0, atol=0,
-                     hint=HINTS["dropout.backward_mask"])
+        assert_close(
+            again,
+            dx,
+            "dx from the same cache, a second time",
+            rtol=0,
+            atol=0,
+            hint=HINTS["dropout.backward_mask"],
+        )
 
 
+@pytest.mark.about("dropout_backward")
 @pytest.mark.parametrize("train, p", [(False, 0.5), (True, 0.0)])
 def test_dropout_backward_identity(impl, check, rng, train, p):
     """dropout_backward: after an identity forward pass (eval mode, p = 0), dx is dout"""
@@ -209,13 +252,17 @@ def test_dropout_backward_identity(impl, check, rng, train, p):
         assert_close(dx, dout, "dx", hint=HINTS["dropout.backward_eval"])
 
 
+@pytest.mark.about("dropout_backward")
 def test_dropout_backward_rejects_wrong_shape(impl, check, rng):
     """dropout_backward: a dout of another shape than the forward's x raises a ValueError"""
     x = rng.normal(size=(4, 6))
     with check:
         _, cache = forward(impl, x, 0.5, True, rng)
-        assert_raises_clear(lambda: impl.dropout_backward(rng.normal(size=(6, 4)), cache),
-                            mentions="dout", what="dout (6, 4) after a forward pass on (4, 6)")
+        assert_raises_clear(
+            lambda: impl.dropout_backward(rng.normal(size=(6, 4)), cache),
+            mentions="dout",
+            what="dout (6, 4) after a forward pass on (4, 6)",
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -227,26 +274,18 @@ SIZES = [6, 5, 4, 3]
 
 def make_model(load, rng, activation="relu", dropout=0.5):
     """A small MLP with random (nonzero) biases, so that no logit is exactly 0 by chance."""
-    model = load("backward").MLP(SIZES, activation=activation, dropout=dropout,
-                                 rng=np.random.default_rng(int(rng.integers(2**31))))
+    model = load("backward").MLP(
+        SIZES,
+        activation=activation,
+        dropout=dropout,
+        rng=np.random.default_rng(int(rng.integers(2**31))),
+    )
     for i in range(1, len(SIZES)):
         model.params[f"b{i}"] = rng.normal(size=SIZES[i])
     return model
 
 
-def plain_forward(params, x, dropout=None):
-    """The check's own ReLU network; `dropout(h)` is applied after each hidden activation."""
-    layers = len(SIZES) - 1
-    h = x
-    for i in range(1, layers + 1):
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < layers:
-            h = np.maximum(h, 0)
-            if dropout is not None:
-                h = dropout(h)
-    return h
-
-
+@pytest.mark.about("MLP._forward", module="backward")
 def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
     """MLP: after eval(), forward is deterministic and equals the network without dropout"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -256,15 +295,19 @@ def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
         model.eval()
         first = model.forward(x)
         second = model.forward(x)
-        expected = plain_forward(model.params, x)
+        expected = ref.mlp_logits(model.params, x, "relu")
         assert_shape(first, (9, SIZES[-1]), "logits")
         assert_close(second, first, "logits of a second eval forward", hint=HINTS["mlp.eval_mode"])
         assert_close(first, expected, "logits in eval mode", hint=HINTS["mlp.eval_mode"])
         if np.allclose(trained, first):
-            fail("the train-mode forward pass gave the eval-mode logits: dropout did not act "
-                 "in train mode", HINTS["mlp.train_mode"])
+            fail(
+                "the train-mode forward pass gave the eval-mode logits: dropout did not act "
+                "in train mode",
+                HINTS["mlp.train_mode"],
+            )
 
 
+@pytest.mark.about("MLP._forward", module="backward")
 def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
     """MLP: in train mode with dropout, two forward passes differ"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -274,12 +317,16 @@ def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
         first = model.forward(x)
         second = model.forward(x)
         if np.allclose(first, second):
-            fail("two forward passes in train mode with dropout=0.5 gave the same logits: "
-                 "dropout did not act (or drew the same mask twice)", HINTS["mlp.train_mode"])
+            fail(
+                "two forward passes in train mode with dropout=0.5 gave the same logits: "
+                "dropout did not act (or drew the same mask twice)",
+                HINTS["mlp.train_mode"],
+            )
         if np.any(first == 0) or np.any(second == 0):
             fail("some logits are exactly 0 in train mode", HINTS["mlp.logits"])
 
 
+@pytest.mark.about("MLP._forward", module="backward")
 def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, rng):
     """MLP: in train mode, dropout_forward follows every hidden activation, not the logits"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -290,15 +337,21 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
         model.rng = np.random.default_rng(11)
         logits = model.forward(x)
         gen = np.random.default_rng(11)  # the same stream of masks, through the same function
-        expected = plain_forward(model.params, x,
-                                 dropout=lambda h: forward(impl, h, p, True, gen)[0])
+        expected = ref.mlp_logits(
+            model.params, x, "relu", dropout=lambda h: forward(impl, h, p, True, gen)[0]
+        )
         assert_shape(logits, (9, SIZES[-1]), "logits")
         if np.any(logits == 0):
             fail("some logits are exactly 0 in train mode", HINTS["mlp.logits"])
-        assert_close(logits, expected, "logits in train mode (model.rng reseeded)",
-                     hint=HINTS["mlp.train_mode"])
+        assert_close(
+            logits,
+            expected,
+            "logits in train mode (model.rng reseeded)",
+            hint=HINTS["mlp.train_mode"],
+        )
 
 
+@pytest.mark.about("MLP.loss", module="backward")
 def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
     """MLP: with the dropout mask held fixed, loss's gradients match numerical ones"""
     x = rng.normal(size=(5, SIZES[0]))
@@ -314,9 +367,11 @@ def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
         again = model.loss(x, labels)[0]
         if loss != again:
             grads = None
-            fail(f"with model.rng reset to the same seed, loss gave {loss!r}, then {again!r}: "
-                 "the dropout masks must come from model.rng and nothing else",
-                 HINTS["dropout.rng"])
+            fail(
+                f"with model.rng reset to the same seed, loss gave {loss!r}, then {again!r}: "
+                "the dropout masks must come from model.rng and nothing else",
+                HINTS["dropout.rng"],
+            )
     if grads is None:
         return
 
@@ -333,5 +388,11 @@ def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
     for key in list(model.params):
         with check:
             num = numeric_gradient(lambda v, key=key: loss_at(key, v), model.params[key])
-            assert_close(grads[key], num, f"grads[{key!r}] (mask held fixed)",
-                         rtol=1e-5, atol=1e-9, hint=HINTS["mlp.dropout_gradient"])
+            assert_close(
+                grads[key],
+                num,
+                f"grads[{key!r}] (mask held fixed)",
+                rtol=1e-5,
+                atol=1e-9,
+                hint=HINTS["mlp.dropout_gradient"],
+            )

@@ -16,28 +16,30 @@ import numbers
 import time
 
 import numpy as np
+import pytest
 
 from checks.helpers import fail
+from kata.seeds import GATE_SEED
 from kata.stages import GATE_ACCURACY
 
 STAGE_MODULE = "training"
 
 HINTS = {
     "gate.stuck": "The training loss stays near 2.30 = log(10): the network predicts uniform "
-                  "probabilities and learns nothing. Look at the inputs (flatten_images must "
-                  "scale pixels to [0, 1]), at whether x and y are shuffled with the same "
-                  "permutation, and at whether gradients flow (stage 5: the backward loop, "
-                  "the ReLU mask, model.params updated in place by the optimizer).",
+    "probabilities and learns nothing. Look at the inputs (flatten_images must "
+    "scale pixels to [0, 1]), at whether x and y are shuffled with the same "
+    "permutation, and at whether gradients flow (stage 5: the backward loop, "
+    "the ReLU mask, model.params updated in place by the optimizer).",
     "gate.nan": "The loss became NaN or inf: a learning rate far too high (is Adam's update "
-                "lr * m_hat / (sqrt(v_hat) + eps)?), a softmax without the max shift, or a "
-                "log of zero in the cross-entropy.",
+    "lr * m_hat / (sqrt(v_hat) + eps)?), a softmax without the max shift, or a "
+    "log of zero in the cross-entropy.",
     "gate.generalise": "Training accuracy is high but test accuracy is not: check that "
-                       "evaluation runs in eval mode (no dropout) and that predictions use "
-                       "the current parameters (model.params, read at every forward).",
+    "evaluation runs in eval mode (no dropout) and that predictions use "
+    "the current parameters (model.params, read at every forward).",
     "gate.short": "The network learns, but not enough. Look at Adam (bias correction with a "
-                  "step counter t that counts steps, once per step() call), the He "
-                  "initialisation (std sqrt(2 / n_in), zero biases), the 1/N that enters "
-                  "the gradient exactly once, and that every epoch visits every batch.",
+    "step counter t that counts steps, once per step() call), the He "
+    "initialisation (std sqrt(2 / n_in), zero biases), the 1/N that enters "
+    "the gradient exactly once, and that every epoch visits every batch.",
 }
 
 TIPS = [
@@ -53,7 +55,6 @@ SIZES = [784, 256, 128, 10]
 BATCH_SIZE = 128
 VALIDATION = 5000
 PHASES = ((1e-3, 5), (1e-4, 2))  # (Adam learning rate, epochs), in order
-GATE_SEED = 0
 THRESHOLD = GATE_ACCURACY  # defined once, in the stage manifest
 
 
@@ -65,12 +66,27 @@ def load_data(shapes):
     test_images, test_labels = load_mnist("test")
     x = shapes.flatten_images(images)
     x_test = shapes.flatten_images(test_images)
-    return (x[:-VALIDATION], labels[:-VALIDATION], x[-VALIDATION:], labels[-VALIDATION:],
-            x_test, test_labels)
+    return (
+        x[:-VALIDATION],
+        labels[:-VALIDATION],
+        x[-VALIDATION:],
+        labels[-VALIDATION:],
+        x_test,
+        test_labels,
+    )
 
 
-def run_gate(shapes, backward, optimizers, training, seed=GATE_SEED, phases=PHASES,
-             dropout=0.0, data=None, log=print):
+def run_gate(
+    shapes,
+    backward,
+    optimizers,
+    training,
+    seed=GATE_SEED,
+    phases=PHASES,
+    dropout=0.0,
+    data=None,
+    log=print,
+):
     """Train on MNIST with the gate's recipe and measure the test accuracy.
 
     The modules are those of one implementation (the learner's or the reference). Returns
@@ -88,23 +104,34 @@ def run_gate(shapes, backward, optimizers, training, seed=GATE_SEED, phases=PHAS
         optimizer = optimizers.Adam(lr=lr)
         for _ in range(epochs):
             start = time.perf_counter()
-            records = training.train(model, optimizer, x_train, y_train, x_val, y_val,
-                                     epochs=1, batch_size=BATCH_SIZE, rng=rng)
+            records = training.train(
+                model,
+                optimizer,
+                x_train,
+                y_train,
+                x_val,
+                y_val,
+                epochs=1,
+                batch_size=BATCH_SIZE,
+                rng=rng,
+            )
             seconds += time.perf_counter() - start
             record = dict(records[-1]) if records else {}
             record["epoch"] = len(history) + 1
             record["lr"] = lr
             history.append(record)
-            log(f"gate: epoch {record['epoch']}/{total}  lr {lr:g}  "
+            log(
+                f"gate: epoch {record['epoch']}/{total}  lr {lr:g}  "
                 f"train loss {_num(record.get('train_loss'))} acc {_pct(record.get('train_acc'))}  "
                 f"val loss {_num(record.get('val_loss'))} acc {_pct(record.get('val_acc'))}  "
-                f"({seconds:.1f} s)")
+                f"({seconds:.1f} s)"
+            )
     model.eval()
-    predictions = np.concatenate([model.forward(x_test[i:i + 1000]).argmax(axis=1)
-                                  for i in range(0, len(x_test), 1000)])
+    predictions = np.concatenate(
+        [model.forward(x_test[i : i + 1000]).argmax(axis=1) for i in range(0, len(x_test), 1000)]
+    )
     accuracy = float(np.mean(predictions == y_test))
-    log(f"gate: test accuracy {accuracy:.2%} (need {THRESHOLD:.1%}), "
-        f"training took {seconds:.1f} s")
+    log(f"gate: test accuracy {accuracy:.2%} (need {THRESHOLD:.1%}), training took {seconds:.1f} s")
     return {"accuracy": accuracy, "seconds": seconds, "history": history}
 
 
@@ -129,6 +156,7 @@ def diagnose(history):
     return "gate.short"
 
 
+@pytest.mark.about("train")
 def test_train_mnist_gate(load, check, capsys, record_property):
     """train: your stages 1-8 reach 97% test accuracy on MNIST"""
 
@@ -137,13 +165,16 @@ def test_train_mnist_gate(load, check, capsys, record_property):
             print(line, flush=True)
 
     with check:
-        result = run_gate(load("shapes"), load("backward"), load("optimizers"), load("training"),
-                          log=log)
+        result = run_gate(
+            load("shapes"), load("backward"), load("optimizers"), load("training"), log=log
+        )
         acc, secs = result["accuracy"], result["seconds"]
         record_property("gate_accuracy", acc)
         record_property("gate_seconds", secs)
         if acc < THRESHOLD:
             curve = ", ".join(f"{r.get('train_loss', float('nan')):.3f}" for r in result["history"])
-            fail(f"test accuracy {acc:.2%}, needed {THRESHOLD:.1%} (training loss by epoch: "
-                 f"{curve}; {secs:.0f} s of training)",
-                 HINTS[diagnose(result["history"])])
+            fail(
+                f"test accuracy {acc:.2%}, needed {THRESHOLD:.1%} (training loss by epoch: "
+                f"{curve}; {secs:.0f} s of training)",
+                HINTS[diagnose(result["history"])],
+            )

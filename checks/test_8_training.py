@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 import pytest
 
+from checks import reference as ref
 from checks.helpers import (
     assert_close,
     assert_dtype,
@@ -26,52 +27,52 @@ STAGE_MODULE = "training"
 # The hints this stage's checks can show, by the mistake they name. One place, one text.
 HINTS = {
     "batches.last": "Every example must appear once per pass: when batch_size does not "
-                    "divide N, the last batch is smaller (N % batch_size examples); keep it "
-                    "unless drop_last=True.",
+    "divide N, the last batch is smaller (N % batch_size examples); keep it "
+    "unless drop_last=True.",
     "batches.once": "Each example appears exactly once per pass: take consecutive slices "
-                    "order[start:start + batch_size] of ONE order of the N indices.",
+    "order[start:start + batch_size] of ONE order of the N indices.",
     "batches.aligned": "Shuffle x and y with the SAME permutation: order = "
-                       "rng.permutation(N), then x[order] and y[order]. Two permutations "
-                       "separate every image from its label.",
+    "rng.permutation(N), then x[order] and y[order]. Two permutations "
+    "separate every image from its label.",
     "batches.shuffle": "With shuffle=True, draw a new random order at every pass: "
-                       "order = rng.permutation(N). Without it, every epoch repeats the same "
-                       "sequence of updates.",
+    "order = rng.permutation(N). Without it, every epoch repeats the same "
+    "sequence of updates.",
     "batches.no_shuffle": "With shuffle=False, keep the given order: the batches are "
-                          "x[0:B], x[B:2B], ... in sequence.",
+    "x[0:B], x[B:2B], ... in sequence.",
     "batches.rng": "Shuffle with the rng you are given (rng.permutation(N)), never "
-                   "np.random.*: the same seed must give the same order.",
+    "np.random.*: the same seed must give the same order.",
     "batches.drop_last": "drop_last=True skips only the last batch, and only when it is "
-                         "smaller than batch_size; every full batch is still there.",
+    "smaller than batch_size; every full batch is still there.",
     "batches.shape": "A batch keeps the other dimensions and the dtype: xb is (b, D), yb is "
-                     "(b,) for index labels or (b, C) for one-hot labels.",
+    "(b,) for index labels or (b, C) for one-hot labels.",
     "evaluate.count": "Count correct predictions over all examples, then divide by N; "
-                      "averaging per-batch accuracies weighs the smaller last batch too much.",
+    "averaging per-batch accuracies weighs the smaller last batch too much.",
     "evaluate.loss": "Weight each batch's mean loss by its size (total += loss * len(xb)), "
-                     "then divide by N; a plain mean over batches weighs the last one too much.",
+    "then divide by N; a plain mean over batches weighs the last one too much.",
     "evaluate.mode": "Evaluate in eval mode: call model.eval() before the forward passes, so "
-                     "that dropout is off while measuring.",
+    "that dropout is off while measuring.",
     "evaluate.restore": "Leave the model in the mode you found it in: remember "
-                        "was_training = model.training, and at the end call model.train() if "
-                        "it was True, model.eval() if it was False.",
+    "was_training = model.training, and at the end call model.train() if "
+    "it was True, model.eval() if it was False.",
     "train.return_in_loop": "history has one epoch instead of several: is `return history` "
-                            "indented inside the epoch loop?",
+    "indented inside the epoch loop?",
     "train.history": "Append one dict per epoch, in order, with the keys epoch (1, 2, ...), "
-                     "train_loss, train_acc, val_loss, val_acc and seconds.",
+    "train_loss, train_acc, val_loss, val_acc and seconds.",
     "train.val_metrics": "val_loss and val_acc are evaluate(model, x_val, y_val) after the "
-                         "epoch's updates (eval mode, no updates).",
+    "epoch's updates (eval mode, no updates).",
     "train.mode": "Call model.train() at the start of every epoch: optimizer steps must happen "
-                  "in train mode (dropout on), even if the model came in eval mode.",
+    "in train mode (dropout on), even if the model came in eval mode.",
     "train.learns": "train must fit a tiny data set perfectly: for every batch, "
-                    "loss, grads = model.loss(xb, yb), then optimizer.step(model.params, grads).",
+    "loss, grads = model.loss(xb, yb), then optimizer.step(model.params, grads).",
     "train.patience": "Stop after `patience` epochs in a row whose val_loss is not lower than "
-                      "the BEST so far (compare with the best, not with the previous epoch).",
+    "the BEST so far (compare with the best, not with the previous epoch).",
     "train.restore_best": "With patience, load the best epoch's parameters back before "
-                          "returning: model.load_state_dict(best_state).",
+    "returning: model.load_state_dict(best_state).",
     "train.best_copy": "Keep a COPY of the best parameters (best_state = model.state_dict()): "
-                       "model.params, or dict(model.params), holds the very arrays that the "
-                       "optimizer keeps updating in place.",
+    "model.params, or dict(model.params), holds the very arrays that the "
+    "optimizer keeps updating in place.",
     "train.rng": "Shuffle with the rng given to train (pass it to iterate_minibatches): the "
-                 "same seed must reproduce the same run exactly.",
+    "same seed must reproduce the same run exactly.",
 }
 
 # General advice, revealed one at a time by `python grader.py hint 1`.
@@ -90,14 +91,6 @@ TIPS = [
 
 # ----------------------------------------------------------------------------------------
 # Trusted helpers and stand-ins (independent of the implementation under test)
-
-def cross_entropy(logits, labels):
-    """Mean -log softmax(logits)[label], by log-sum-exp, for index or one-hot labels."""
-    logits = np.asarray(logits, dtype=np.float64)
-    idx = labels.argmax(axis=1) if labels.ndim == 2 else labels
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(idx)), idx].mean())
 
 
 class FakeModel:
@@ -134,7 +127,7 @@ class FakeModel:
 
     def loss(self, x, labels):
         logits = self.forward(x)
-        return cross_entropy(logits, labels), {"w": np.ones(1)}
+        return ref.cross_entropy(logits, labels), {"w": np.ones(1)}
 
     def state_dict(self):
         return {k: v.copy() for k, v in self.params.items()}
@@ -153,11 +146,11 @@ class ScheduledModel(FakeModel):
     log(1 + exp(s)), so the validation loss of every epoch is known in advance."""
 
     # epoch k:  1     2     3     4     5     6
-    SCHEDULE = [0.0, 1.0, -1.0, 0.2, -0.5, 0.5, -3.0]  # index 0: before training
+    SCHEDULE = (0.0, 1.0, -1.0, 0.2, -0.5, 0.5, -3.0)  # index 0: before training
 
     def forward(self, x):
         self.modes.append(self.training)
-        k = min(max(int(round(self.params["w"][0])), 0), len(self.SCHEDULE) - 1)
+        k = min(max(int(np.rint(self.params["w"][0])), 0), len(self.SCHEDULE) - 1)
         logits = np.zeros((x.shape[0], 2))
         logits[:, 1] = self.SCHEDULE[k]
         return logits + self._shift(2)
@@ -192,19 +185,33 @@ def scheduled_run(impl, epochs, patience, training=True, seed=0):
     optimizer = FakeOptimizer(model)
     x_train, y_train = np.zeros((4, 2)), np.zeros(4, dtype=np.int64)
     x_val, y_val = np.zeros((5, 2)), np.zeros(5, dtype=np.int64)
-    history = impl.train(model, optimizer, x_train, y_train, x_val, y_val, epochs=epochs,
-                         batch_size=4, rng=np.random.default_rng(seed), patience=patience)
+    history = impl.train(
+        model,
+        optimizer,
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        epochs=epochs,
+        batch_size=4,
+        rng=np.random.default_rng(seed),
+        patience=patience,
+    )
     return model, optimizer, history
 
 
 def check_history_list(history, epochs=None):
     """history must be a list of dicts (of `epochs` dicts when given)."""
     if history is None:
-        fail("train returned None: it must return the history list (a missing `return`?)",
-             HINTS["train.history"])
+        fail(
+            "train returned None: it must return the history list (a missing `return`?)",
+            HINTS["train.history"],
+        )
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-        fail(f"train must return a list of dicts, got {type(history).__name__}",
-             HINTS["train.history"])
+        fail(
+            f"train must return a list of dicts, got {type(history).__name__}",
+            HINTS["train.history"],
+        )
     if epochs is not None and len(history) != epochs:
         hint = HINTS["train.return_in_loop"] if len(history) == 1 else HINTS["train.history"]
         fail(f"history has {len(history)} entries for epochs={epochs}, expected {epochs}", hint)
@@ -223,8 +230,10 @@ def collect(impl, x, y, batch_size, **kwargs):
     batches = list(impl.iterate_minibatches(x, y, batch_size, **kwargs))
     for i, item in enumerate(batches):
         if not isinstance(item, tuple) or len(item) != 2:
-            fail(f"batch {i} is {type(item).__name__}, expected a tuple (xb, yb)",
-                 HINTS["batches.shape"])
+            fail(
+                f"batch {i} is {type(item).__name__}, expected a tuple (xb, yb)",
+                HINTS["batches.shape"],
+            )
     return batches
 
 
@@ -239,8 +248,11 @@ def order_of(batches, d=3, hint=None):
     for i, (xb, yb) in enumerate(batches):
         rows = (np.asarray(xb)[:, 0] // d).astype(int)
         if not np.array_equal(rows, np.asarray(yb)):
-            fail(f"batch {i}: x rows {rows[:6].tolist()}... are paired with labels of "
-                 f"examples {np.asarray(yb)[:6].tolist()}...", HINTS["batches.aligned"])
+            fail(
+                f"batch {i}: x rows {rows[:6].tolist()}... are paired with labels of "
+                f"examples {np.asarray(yb)[:6].tolist()}...",
+                HINTS["batches.aligned"],
+            )
         seen.extend(rows.tolist())
     return np.array(seen, dtype=int)
 
@@ -248,6 +260,8 @@ def order_of(batches, d=3, hint=None):
 # ----------------------------------------------------------------------------------------
 # iterate_minibatches
 
+
+@pytest.mark.about("iterate_minibatches")
 @pytest.mark.parametrize("n, batch_size", [(10, 3), (12, 4), (5, 8), (1, 1), (7, 1)])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_iterate_minibatches_covers_every_example_once(impl, check, rng, n, batch_size, shuffle):
@@ -258,16 +272,23 @@ def test_iterate_minibatches_covers_every_example_once(impl, check, rng, n, batc
         batches = collect(impl, x, y, batch_size, shuffle=shuffle, rng=rng)
         seen = order_of(batches)
         if len(seen) < n and len(set(seen.tolist())) == len(seen):
-            fail(f"{n} examples in batches of {batch_size}: one pass yielded only "
-                 f"{len(seen)} of them", HINTS["batches.last"])
+            fail(
+                f"{n} examples in batches of {batch_size}: one pass yielded only "
+                f"{len(seen)} of them",
+                HINTS["batches.last"],
+            )
         if sorted(seen.tolist()) != list(range(n)):
-            fail(f"one pass over {n} examples yielded examples {sorted(seen.tolist())}, "
-                 f"expected each of 0..{n - 1} once", HINTS["batches.once"])
+            fail(
+                f"one pass over {n} examples yielded examples {sorted(seen.tolist())}, "
+                f"expected each of 0..{n - 1} once",
+                HINTS["batches.once"],
+            )
         got_sizes = [len(xb) for xb, _ in batches]
         if got_sizes != sizes:
             fail(f"batch sizes are {got_sizes}, expected {sizes}", HINTS["batches.last"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_batch_shapes(impl, check, rng):
     """iterate_minibatches: xb is (b, D) with x's dtype, yb is (b,) or (b, C) like y"""
     n, d, c = 11, 5, 4
@@ -280,26 +301,34 @@ def test_iterate_minibatches_batch_shapes(impl, check, rng):
                 b = 4 if i < 2 else 3
                 assert_shape(xb, (b, d), f"xb of batch {i}", HINTS["batches.shape"])
                 assert_dtype(xb, np.float32, f"xb of batch {i}", HINTS["batches.shape"])
-                assert_shape(yb, (b,) + y.shape[1:], f"yb of batch {i} ({name})",
-                             HINTS["batches.shape"])
+                assert_shape(
+                    yb, (b, *y.shape[1:]), f"yb of batch {i} ({name})", HINTS["batches.shape"]
+                )
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_drop_last(impl, check, rng):
     """iterate_minibatches: drop_last=True skips the last partial batch only"""
     x, y = numbered(10)
     with check:
         seen = order_of(collect(impl, x, y, 3, shuffle=False, drop_last=True))
         if seen.tolist() != list(range(9)):
-            fail(f"10 examples, batch_size=3, drop_last=True, no shuffling: got examples "
-                 f"{seen.tolist()}, expected 0..8 (three full batches)", HINTS["batches.drop_last"])
+            fail(
+                f"10 examples, batch_size=3, drop_last=True, no shuffling: got examples "
+                f"{seen.tolist()}, expected 0..8 (three full batches)",
+                HINTS["batches.drop_last"],
+            )
     with check:
         seen = order_of(collect(impl, x, y, 5, shuffle=True, rng=rng, drop_last=True))
         if sorted(seen.tolist()) != list(range(10)):
-            fail(f"10 examples, batch_size=5, drop_last=True: got examples "
-                 f"{sorted(seen.tolist())}, expected all 10 (no partial batch to drop)",
-                 HINTS["batches.drop_last"])
+            fail(
+                f"10 examples, batch_size=5, drop_last=True: got examples "
+                f"{sorted(seen.tolist())}, expected all 10 (no partial batch to drop)",
+                HINTS["batches.drop_last"],
+            )
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_shuffles_every_pass(impl, check, rng):
     """iterate_minibatches: shuffle=True gives a random order, a new one at every pass"""
     n = 50
@@ -309,13 +338,19 @@ def test_iterate_minibatches_shuffles_every_pass(impl, check, rng):
         second = order_of(collect(impl, x, y, 7, shuffle=True, rng=rng))
         # A random order of 50 equals a given one with probability 1/50!: never by chance.
         if np.array_equal(first, np.arange(n)):
-            fail("with shuffle=True the examples came in their original order 0, 1, 2, ...",
-                 HINTS["batches.shuffle"])
+            fail(
+                "with shuffle=True the examples came in their original order 0, 1, 2, ...",
+                HINTS["batches.shuffle"],
+            )
         if np.array_equal(first, second):
-            fail("two passes with the same rng visited the examples in the same order: "
-                 "draw a new permutation at every pass", HINTS["batches.shuffle"])
+            fail(
+                "two passes with the same rng visited the examples in the same order: "
+                "draw a new permutation at every pass",
+                HINTS["batches.shuffle"],
+            )
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_reproducible(impl, check):
     """iterate_minibatches: the same seed gives the same order, another seed another one"""
     x, y = numbered(40)
@@ -324,12 +359,15 @@ def test_iterate_minibatches_reproducible(impl, check):
         b = order_of(collect(impl, x, y, 6, shuffle=True, rng=np.random.default_rng(3)))
         c = order_of(collect(impl, x, y, 6, shuffle=True, rng=np.random.default_rng(4)))
         if not np.array_equal(a, b):
-            fail("two passes with generators seeded alike (seed 3) gave different orders",
-                 HINTS["batches.rng"])
+            fail(
+                "two passes with generators seeded alike (seed 3) gave different orders",
+                HINTS["batches.rng"],
+            )
         if np.array_equal(a, c):
             fail("seeds 3 and 4 gave the same order", HINTS["batches.rng"])
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_no_shuffle_keeps_order(impl, check, rng):
     """iterate_minibatches: shuffle=False yields x[0:B], x[B:2B], ... in order"""
     x, y = numbered(10)
@@ -338,30 +376,44 @@ def test_iterate_minibatches_no_shuffle_keeps_order(impl, check, rng):
             batches = collect(impl, x, y, 4, shuffle=False, **kwargs)
             seen = order_of(batches)
             if seen.tolist() != list(range(10)):
-                fail(f"shuffle=False visited the examples in the order {seen.tolist()}, "
-                     "expected 0..9", HINTS["batches.no_shuffle"])
-            assert_close(batches[0][0], x[:4], "xb of the first batch",
-                         hint=HINTS["batches.no_shuffle"])
+                fail(
+                    f"shuffle=False visited the examples in the order {seen.tolist()}, "
+                    "expected 0..9",
+                    HINTS["batches.no_shuffle"],
+                )
+            assert_close(
+                batches[0][0], x[:4], "xb of the first batch", hint=HINTS["batches.no_shuffle"]
+            )
 
 
+@pytest.mark.about("iterate_minibatches")
 def test_iterate_minibatches_rejects_bad_input(impl, check):
     """iterate_minibatches: missing rng, bad batch_size, mismatched x and y raise clearly"""
     x, y = numbered(6)
     with check:
-        assert_raises_clear(lambda: list(impl.iterate_minibatches(x, y, 2, shuffle=True)),
-                            mentions="rng", what="shuffle=True without an rng")
+        assert_raises_clear(
+            lambda: list(impl.iterate_minibatches(x, y, 2, shuffle=True)),
+            mentions="rng",
+            what="shuffle=True without an rng",
+        )
     for bad in (0, -3):
         with check:
             assert_raises_clear(
                 lambda: list(impl.iterate_minibatches(x, y, bad, shuffle=False)),
-                mentions="batch_size", what=f"batch_size={bad}")
+                mentions="batch_size",
+                what=f"batch_size={bad}",
+            )
     with check:
-        assert_raises_clear(lambda: list(impl.iterate_minibatches(x, y[:5], 2, shuffle=False)),
-                            mentions=("x", "y"), what="x with 6 rows and y with 5")
+        assert_raises_clear(
+            lambda: list(impl.iterate_minibatches(x, y[:5], 2, shuffle=False)),
+            mentions=("x", "y"),
+            what="x with 6 rows and y with 5",
+        )
 
 
 # ----------------------------------------------------------------------------------------
 # evaluate
+
 
 def evaluation_data(c=3, one_hot=False):
     """7 examples: the first 4 (one batch of 4) predicted right, the last 3 wrong."""
@@ -374,12 +426,13 @@ def evaluation_data(c=3, one_hot=False):
     return logits, y
 
 
+@pytest.mark.about("evaluate")
 @pytest.mark.parametrize("one_hot", [False, True])
 def test_evaluate_counts_over_all_examples(impl, check, one_hot):
     """evaluate: loss and accuracy over all N examples, not averaged per batch"""
     x, y = evaluation_data(one_hot=one_hot)
-    loss_all = cross_entropy(x, y)
-    per_batch_loss = (cross_entropy(x[:4], y[:4]) + cross_entropy(x[4:], y[4:])) / 2
+    loss_all = ref.cross_entropy(x, y)
+    per_batch_loss = (ref.cross_entropy(x[:4], y[:4]) + ref.cross_entropy(x[4:], y[4:])) / 2
     with check, unchanged(x=x, y=y):
         model = FakeModel(training=False)
         result = impl.evaluate(model, x, y, batch_size=4)
@@ -387,13 +440,25 @@ def test_evaluate_counts_over_all_examples(impl, check, one_hot):
             fail(f"evaluate must return a tuple (loss, accuracy), got {type(result).__name__}")
         loss, acc = result
         assert_python_float(acc, "accuracy")
-        assert_close(acc, 4 / 7, "accuracy (7 examples, batches of 4 and 3)",
-                     hint=HINTS["evaluate.count"], mistakes={HINTS["evaluate.count"]: 0.5})
+        assert_close(
+            acc,
+            4 / 7,
+            "accuracy (7 examples, batches of 4 and 3)",
+            hint=HINTS["evaluate.count"],
+            mistakes={HINTS["evaluate.count"]: 0.5},
+        )
         assert_python_float(loss, "loss")
-        assert_close(loss, loss_all, "loss (7 examples, batches of 4 and 3)", rtol=1e-6,
-                     hint=HINTS["evaluate.loss"], mistakes={HINTS["evaluate.loss"]: per_batch_loss})
+        assert_close(
+            loss,
+            loss_all,
+            "loss (7 examples, batches of 4 and 3)",
+            rtol=1e-6,
+            hint=HINTS["evaluate.loss"],
+            mistakes={HINTS["evaluate.loss"]: per_batch_loss},
+        )
 
 
+@pytest.mark.about("evaluate")
 def test_evaluate_default_batch_size(impl, check):
     """evaluate: 2,500 examples in the default batches of 1,000 are counted exactly"""
     n, c = 2500, 4
@@ -403,35 +468,49 @@ def test_evaluate_default_batch_size(impl, check):
     x[np.arange(2000, n), (labels[2000:] + 1) % c] = 1.0
     with check:
         loss, acc = impl.evaluate(FakeModel(training=False), x, labels)
-        assert_close(acc, 0.8, "accuracy (2,500 examples, batches of 1,000)",
-                     hint=HINTS["evaluate.count"], mistakes={HINTS["evaluate.count"]: 2 / 3})
-        assert_close(loss, cross_entropy(x, labels), "loss", rtol=1e-6, hint=HINTS["evaluate.loss"])
+        assert_close(
+            acc,
+            0.8,
+            "accuracy (2,500 examples, batches of 1,000)",
+            hint=HINTS["evaluate.count"],
+            mistakes={HINTS["evaluate.count"]: 2 / 3},
+        )
+        assert_close(
+            loss, ref.cross_entropy(x, labels), "loss", rtol=1e-6, hint=HINTS["evaluate.loss"]
+        )
 
 
+@pytest.mark.about("evaluate")
 @pytest.mark.parametrize("training", [True, False], ids=["from_train_mode", "from_eval_mode"])
 def test_evaluate_in_eval_mode_and_restores(impl, check, training):
     """evaluate: measures in eval mode and leaves the model in the mode it found"""
     x, y = evaluation_data()
     model = FakeModel(training=training)
     with check:
-        loss, acc = impl.evaluate(model, x, y, batch_size=4)
+        _, acc = impl.evaluate(model, x, y, batch_size=4)
         if not model.modes:
             fail("evaluate never called model.forward (or predict, or loss)")
         if any(model.modes):
-            fail(f"{sum(model.modes)} of {len(model.modes)} forward passes ran in train mode",
-                 HINTS["evaluate.mode"])
+            fail(
+                f"{sum(model.modes)} of {len(model.modes)} forward passes ran in train mode",
+                HINTS["evaluate.mode"],
+            )
         assert_close(acc, 4 / 7, "accuracy", hint=HINTS["evaluate.mode"])
     with check:
         if model.training != training:
             mode = "train" if training else "eval"
-            fail(f"the model was in {mode} mode before evaluate and in "
-                 f"{'train' if model.training else 'eval'} mode after it",
-                 HINTS["evaluate.restore"])
+            fail(
+                f"the model was in {mode} mode before evaluate and in "
+                f"{'train' if model.training else 'eval'} mode after it",
+                HINTS["evaluate.restore"],
+            )
 
 
 # ----------------------------------------------------------------------------------------
 # train
 
+
+@pytest.mark.about("train")
 def test_train_history_records_every_epoch(impl, check):
     """train: one history dict per epoch with epoch, losses, accuracies, seconds"""
     with check:
@@ -441,53 +520,79 @@ def test_train_history_records_every_epoch(impl, check):
         for i, record in enumerate(history):
             missing = [k for k in keys if k not in record]
             if missing:
-                fail(f"history[{i}] has no {missing} (keys: {sorted(record)})",
-                     HINTS["train.history"])
+                fail(
+                    f"history[{i}] has no {missing} (keys: {sorted(record)})",
+                    HINTS["train.history"],
+                )
         epochs = [record["epoch"] for record in history]
         if epochs != [1, 2, 3]:
             fail(f"history epochs are {epochs}, expected [1, 2, 3]", HINTS["train.history"])
         for i, record in enumerate(history):
             for k in keys[1:]:
                 value = record[k]
-                if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                        or not np.isfinite(value):
-                    fail(f"history[{i}][{k!r}] is {value!r}, expected a finite number",
-                         HINTS["train.history"])
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, numbers.Real)
+                    or not np.isfinite(value)
+                ):
+                    fail(
+                        f"history[{i}][{k!r}] is {value!r}, expected a finite number",
+                        HINTS["train.history"],
+                    )
             for k in ("train_acc", "val_acc"):
                 if not 0.0 <= record[k] <= 1.0:
-                    fail(f"history[{i}][{k!r}] is {record[k]}, expected a fraction in [0, 1]",
-                         HINTS["train.history"])
+                    fail(
+                        f"history[{i}][{k!r}] is {record[k]}, expected a fraction in [0, 1]",
+                        HINTS["train.history"],
+                    )
             if record["seconds"] < 0:
                 fail(f"history[{i}]['seconds'] is {record['seconds']}", HINTS["train.history"])
         if model.params["w"][0] != 3:
-            fail(f"3 epochs of 4 examples in batches of 4 took {model.params['w'][0]:g} "
-                 "optimizer steps, expected 3 (one per batch)", HINTS["train.learns"])
+            fail(
+                f"3 epochs of 4 examples in batches of 4 took {model.params['w'][0]:g} "
+                "optimizer steps, expected 3 (one per batch)",
+                HINTS["train.learns"],
+            )
 
 
+@pytest.mark.about("train")
 def test_train_validation_metrics_each_epoch(impl, check):
     """train: val_loss and val_acc are measured after each epoch's updates, in eval mode"""
     with check:
         _, _, history = scheduled_run(impl, epochs=3, patience=None)
         check_history_list(history, 3)
         for k, record in enumerate(history, start=1):
-            assert_close(record["val_loss"], ScheduledModel.val_loss(k),
-                         f"history[{k - 1}]['val_loss']", rtol=1e-6,
-                         hint=HINTS["train.val_metrics"])
-            assert_close(record["val_acc"], ScheduledModel.val_acc(k),
-                         f"history[{k - 1}]['val_acc']", hint=HINTS["train.val_metrics"])
+            assert_close(
+                record["val_loss"],
+                ScheduledModel.val_loss(k),
+                f"history[{k - 1}]['val_loss']",
+                rtol=1e-6,
+                hint=HINTS["train.val_metrics"],
+            )
+            assert_close(
+                record["val_acc"],
+                ScheduledModel.val_acc(k),
+                f"history[{k - 1}]['val_acc']",
+                hint=HINTS["train.val_metrics"],
+            )
 
 
+@pytest.mark.about("train")
 def test_train_steps_in_train_mode(impl, check):
     """train: every optimizer step happens in train mode, even for a model in eval mode"""
     with check:
-        _, optimizer, history = scheduled_run(impl, epochs=2, patience=None, training=False)
+        _, optimizer, _ = scheduled_run(impl, epochs=2, patience=None, training=False)
         if not optimizer.modes:
             fail("train never called optimizer.step", HINTS["train.learns"])
         if not all(optimizer.modes):
-            fail(f"{optimizer.modes.count(False)} of {len(optimizer.modes)} optimizer steps "
-                 "ran in eval mode", HINTS["train.mode"])
+            fail(
+                f"{optimizer.modes.count(False)} of {len(optimizer.modes)} optimizer steps "
+                "ran in eval mode",
+                HINTS["train.mode"],
+            )
 
 
+@pytest.mark.about("train")
 def test_train_early_stopping_restores_best(impl, check):
     """train: early stopping stops after `patience` epochs without a better val_loss
 
@@ -501,19 +606,27 @@ def test_train_early_stopping_restores_best(impl, check):
         if len(history) == 1:
             check_history_list(history, 4)  # names the `return` inside the loop
         if len(history) != 4:
-            fail(f"val_loss by epoch was {[round(ScheduledModel.val_loss(k), 2) for k in range(1, 7)]}"
-                 f"; with patience=2, training should stop after epoch 4, but history has "
-                 f"{len(history)} epochs", HINTS["train.patience"])
+            fail(
+                "val_loss by epoch was "
+                f"{[round(ScheduledModel.val_loss(k), 2) for k in range(1, 7)]}"
+                f"; with patience=2, training should stop after epoch 4, but history has "
+                f"{len(history)} epochs",
+                HINTS["train.patience"],
+            )
     with check:
         if model is None:  # train itself failed above; that failure says why
             return
         w = model.params["w"][0]
         if w != 2:
             hint = HINTS["train.best_copy"] if model.loaded else HINTS["train.restore_best"]
-            fail(f"after early stopping the model holds the parameters of epoch {w:g}, "
-                 "expected those of epoch 2 (the lowest val_loss)", hint)
+            fail(
+                f"after early stopping the model holds the parameters of epoch {w:g}, "
+                "expected those of epoch 2 (the lowest val_loss)",
+                hint,
+            )
 
 
+@pytest.mark.about("train")
 def test_train_early_stopping_restores_best_at_the_end(impl, check):
     """train: with patience that never runs out, every epoch runs and the best is restored"""
     with check:
@@ -522,20 +635,28 @@ def test_train_early_stopping_restores_best_at_the_end(impl, check):
         check_history_list(history, 3)
         if model.params["w"][0] != 2:
             hint = HINTS["train.best_copy"] if model.loaded else HINTS["train.restore_best"]
-            fail(f"the model holds the parameters of epoch {model.params['w'][0]:g}, "
-                 "expected those of epoch 2 (the lowest val_loss of the 3)", hint)
+            fail(
+                f"the model holds the parameters of epoch {model.params['w'][0]:g}, "
+                "expected those of epoch 2 (the lowest val_loss of the 3)",
+                hint,
+            )
 
 
+@pytest.mark.about("train")
 def test_train_without_patience_runs_every_epoch(impl, check):
     """train: without patience, every epoch runs and the last parameters stay"""
     with check:
         model, _, history = scheduled_run(impl, epochs=6, patience=None)
         check_history_list(history, 6)
         if model.params["w"][0] != 6:
-            fail(f"after 6 epochs without patience the model holds the parameters of epoch "
-                 f"{model.params['w'][0]:g}, expected the last (6)", HINTS["train.history"])
+            fail(
+                f"after 6 epochs without patience the model holds the parameters of epoch "
+                f"{model.params['w'][0]:g}, expected the last (6)",
+                HINTS["train.history"],
+            )
 
 
+@pytest.mark.about("train")
 def test_train_overfits_tiny_dataset(impl, check, load, rng):
     """train: a real MLP with Adam fits 20 randomly labelled points perfectly"""
     x, y = tiny_problem(rng)
@@ -543,39 +664,59 @@ def test_train_overfits_tiny_dataset(impl, check, load, rng):
     model = load("backward").MLP([8, 32, 3], rng=rng)
     optimizer = load("optimizers").Adam(lr=0.03)
     with check:
-        history = impl.train(model, optimizer, x, y, x_val, y_val, epochs=50, batch_size=8,
-                             rng=rng)
+        history = impl.train(model, optimizer, x, y, x_val, y_val, epochs=50, batch_size=8, rng=rng)
         check_history_list(history, 50)
         model.eval()
         acc = float(np.mean(model.forward(x).argmax(axis=1) == y))
         if acc < 1.0:
-            fail(f"after 50 epochs the MLP classifies {acc:.0%} of its 20 training points "
-                 "correctly, expected 100%", HINTS["train.learns"])
-        assert_close(history[-1]["train_acc"], 1.0, "history[-1]['train_acc']",
-                     hint=HINTS["train.history"])
+            fail(
+                f"after 50 epochs the MLP classifies {acc:.0%} of its 20 training points "
+                "correctly, expected 100%",
+                HINTS["train.learns"],
+            )
+        assert_close(
+            history[-1]["train_acc"], 1.0, "history[-1]['train_acc']", hint=HINTS["train.history"]
+        )
         if not history[-1]["train_loss"] < history[0]["train_loss"] / 5:
-            fail(f"train_loss went from {history[0]['train_loss']:.3g} to "
-                 f"{history[-1]['train_loss']:.3g}", HINTS["train.learns"])
+            fail(
+                f"train_loss went from {history[0]['train_loss']:.3g} to "
+                f"{history[-1]['train_loss']:.3g}",
+                HINTS["train.learns"],
+            )
 
 
+@pytest.mark.about("train")
 def test_train_reproducible(impl, check, load):
     """train: the same seed gives the same trained parameters, another seed others"""
+
     def run(seed):
         rng = np.random.default_rng(seed)
         x, y = tiny_problem(np.random.default_rng(99))
         model = load("backward").MLP([8, 8, 3], rng=np.random.default_rng(5))
-        impl.train(model, load("optimizers").Adam(lr=0.01), x, y, x[:6], y[:6], epochs=2,
-                   batch_size=5, rng=rng)
+        impl.train(
+            model,
+            load("optimizers").Adam(lr=0.01),
+            x,
+            y,
+            x[:6],
+            y[:6],
+            epochs=2,
+            batch_size=5,
+            rng=rng,
+        )
         return model.params["W1"].copy()
 
     with check:
         a, b, c = run(1), run(1), run(2)
         assert_close(b, a, "W1 after training twice with seed 1", hint=HINTS["train.rng"])
         if np.allclose(a, c):
-            fail("seeds 1 and 2 gave the same trained weights: is the data shuffled with rng?",
-                 HINTS["train.rng"])
+            fail(
+                "seeds 1 and 2 gave the same trained weights: is the data shuffled with rng?",
+                HINTS["train.rng"],
+            )
 
 
+@pytest.mark.about("train")
 def test_train_rejects_bad_input(impl, check):
     """train: epochs < 1 or patience < 1 raise a ValueError naming them"""
     for kwargs, name in (({"epochs": 0}, "epochs"), ({"epochs": 2, "patience": 0}, "patience")):
@@ -583,7 +724,15 @@ def test_train_rejects_bad_input(impl, check):
         args = dict(batch_size=4, rng=np.random.default_rng(0), **kwargs)
         with check:
             assert_raises_clear(
-                lambda: impl.train(model, FakeOptimizer(model), np.zeros((4, 2)),
-                                   np.zeros(4, dtype=int), np.zeros((2, 2)),
-                                   np.zeros(2, dtype=int), **args),
-                mentions=name, what=", ".join(f"{k}={v}" for k, v in kwargs.items()))
+                lambda: impl.train(
+                    model,
+                    FakeOptimizer(model),
+                    np.zeros((4, 2)),
+                    np.zeros(4, dtype=int),
+                    np.zeros((2, 2)),
+                    np.zeros(2, dtype=int),
+                    **args,
+                ),
+                mentions=name,
+                what=", ".join(f"{k}={v}" for k, v in kwargs.items()),
+            )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kata.grading import grade
 from kata.hints import stage_hints
-from kata.model import FAILING
+from kata.model import Status
 from kata.stages import BY_NUMBER
 from tests.zoo import all_mutants
 
@@ -36,7 +36,7 @@ def examine(mutant, workdir):
     messages = [m for c in result.checks for m in c.messages]
     internal = [m.text for m in messages if m.kind == "internal"]
     hints = sorted({m.hint for m in messages if m.hint})
-    caught = result.status == FAILING and not internal
+    caught = result.status == Status.FAILING and not internal
     return Verdict(
         mutant, result.status, caught, expected is not None and expected in hints, internal, hints
     )
