@@ -139,9 +139,10 @@ def watch(args: argparse.Namespace, stages: list[Stage], poll_seconds: float = 0
         while True:
             if sys.stdout.isatty():
                 sys.stdout.write("\033[2J\033[H")
+            # What the run graded: a save during the run, or just after, triggers the next one.
+            snapshot = fingerprint(directory)
             code = run_once(args, current)
             print(f"\nwatching {display_path(directory)} for changes (Ctrl-C to quit)", flush=True)
-            snapshot = fingerprint(directory)
             while fingerprint(directory) == snapshot:
                 time.sleep(poll_seconds)
             if code == 0 and len(current) == 1 and not args.stage:
