@@ -403,6 +403,17 @@ def test_check_grads_rejects_mismatches(impl, check, rng, case):
 # SGD
 
 
+def _rejects_bad_hyperparameters(impl, check, optimizer, kwargs, name):
+    """The body of each optimizer's check of out-of-range hyper-parameters."""
+    with check:
+        assert_raises_clear(
+            lambda: getattr(impl, optimizer)(**kwargs),
+            mentions=name,
+            hint=HINTS["opt.hyper"],
+            what=f"{optimizer}({', '.join(f'{k}={v}' for k, v in kwargs.items())})",
+        )
+
+
 @pytest.mark.about("SGD.__init__")
 @pytest.mark.parametrize(
     "kwargs, name",
@@ -415,13 +426,7 @@ def test_check_grads_rejects_mismatches(impl, check, rng, case):
 )
 def test_sgd_rejects_bad_hyperparameters(impl, check, kwargs, name):
     """SGD: an out-of-range hyper-parameter raises a ValueError naming it"""
-    with check:
-        assert_raises_clear(
-            lambda: impl.SGD(**kwargs),
-            mentions=name,
-            hint=HINTS["opt.hyper"],
-            what=f"SGD({', '.join(f'{k}={v}' for k, v in kwargs.items())})",
-        )
+    _rejects_bad_hyperparameters(impl, check, "SGD", kwargs, name)
 
 
 @pytest.mark.about("SGD.step")
@@ -576,13 +581,7 @@ def test_sgd_step_rejects_mismatched_grads(impl, check, rng):
 )
 def test_rmsprop_rejects_bad_hyperparameters(impl, check, kwargs, name):
     """RMSprop: an out-of-range hyper-parameter raises a ValueError naming it"""
-    with check:
-        assert_raises_clear(
-            lambda: impl.RMSprop(**kwargs),
-            mentions=name,
-            hint=HINTS["opt.hyper"],
-            what=f"RMSprop({', '.join(f'{k}={v}' for k, v in kwargs.items())})",
-        )
+    _rejects_bad_hyperparameters(impl, check, "RMSprop", kwargs, name)
 
 
 @pytest.mark.about("RMSprop.step")
@@ -685,13 +684,7 @@ def test_rmsprop_step_rejects_mismatched_grads(impl, check, rng):
 )
 def test_adam_rejects_bad_hyperparameters(impl, check, kwargs, name):
     """Adam: an out-of-range hyper-parameter raises a ValueError naming it"""
-    with check:
-        assert_raises_clear(
-            lambda: impl.Adam(**kwargs),
-            mentions=name,
-            hint=HINTS["opt.hyper"],
-            what=f"Adam({', '.join(f'{k}={v}' for k, v in kwargs.items())})",
-        )
+    _rejects_bad_hyperparameters(impl, check, "Adam", kwargs, name)
 
 
 @pytest.mark.about("Adam.step")
