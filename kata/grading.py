@@ -33,6 +33,7 @@ from kata.notebook.cells import stage_notebook
 from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
 from kata.stages import STAGES, Part, Stage, all_needs
+from kata.supervisor import capabilities
 
 
 def grade(
@@ -76,6 +77,7 @@ def grade(
         stages=list(results.values()),
         seconds=time.monotonic() - started,
         tampered=shipped.tampered(),
+        notices=capabilities().unenforced(memory_mb),
         total_stages=len(STAGES),
     )
 
@@ -186,6 +188,14 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
             + ("; this is where your code was when it was stopped:" if where else ""),
             "look for a loop whose condition never changes, or work that grows far too fast",
             where,
+            kind=MessageKind.ERROR,
+        )
+        return
+    if run.out_of_memory:
+        result.status = Status.ERROR
+        result.error = Message(
+            "the checks used more memory than the limit allows and were stopped",
+            "look for an array that grows in a loop, or an (N, N) array where (N,) was meant",
             kind=MessageKind.ERROR,
         )
         return

@@ -105,6 +105,7 @@ class RunResult:
     stages: list[StageResult]
     seconds: float = 0.0
     tampered: list[str] = field(default_factory=list)  # files that differ from the shipped ones
+    notices: list[str] = field(default_factory=list)  # limits this system cannot enforce
     total_stages: int = 8
 
     @property

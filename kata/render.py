@@ -144,6 +144,8 @@ def render(
         )
         lines.extend(f"      {t}" for t in result.tampered[:8])
         lines.append("    restore them with:  git checkout -- checks data")
+    for notice in result.notices:
+        lines.append(paint(f"  note: {notice}", "yellow"))
     focus = [s for s in result.stages if s.status != Status.PASSED]
     if not show_all:
         focus = focus[:1]

@@ -1,28 +1,25 @@
 """Run one part of a stage's checks in a child process, under limits enforced from outside.
 
-The child gets its own process group, so that on time-out the whole group (the learner's
-code and anything it started) is killed at once. Memory is capped with RLIMIT_AS, and what
-the child prints is read as it comes: the first and last few kilobytes are kept, the rest
-only counted, so a learner's print in a loop can neither flood the terminal nor the disk.
+kata/supervisor.py holds the limits (time, memory) and the kill of the child's whole process
+tree, on every system. What the child prints is read here as it comes: the first and last
+few kilobytes are kept, the rest only counted, so a learner's print in a loop can neither
+flood the terminal nor the disk.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from kata.stages import ROOT, Part, Stage
+from kata.supervisor import Supervised
 
 HEAD_BYTES = 16_000
 TAIL_BYTES = 4_000
@@ -38,6 +35,7 @@ class PartRun:
     output: str  # what the child printed, trimmed
     output_bytes: int  # how much it printed in all
     hang_trace: str = ""  # on time-out: where every thread was just before the kill
+    out_of_memory: bool = False  # ended by the memory watcher
 
 
 class OutputTrap:
@@ -80,16 +78,6 @@ class OutputTrap:
         return head + middle + self.tail.decode("utf-8", "replace")
 
 
-def _limits(memory_mb: int) -> Callable[[], None]:
-    def apply() -> None:
-        if memory_mb:
-            cap = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
 def run_part(
     stage: Stage,
     part: Part,
@@ -124,28 +112,12 @@ def run_part(
             command += ["--hang-after", str(time_limit - 1)]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
         env.pop("KATA_IMPL", None)
-        started = time.monotonic()
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_limits(memory_mb),
-        )
-        assert process.stdout is not None  # stdout=PIPE
-        trap = OutputTrap(process.stdout, live)
-        timed_out = False
-        try:
-            process.wait(timeout=time_limit)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        _kill_group(process)
-        process.wait()
+        child = Supervised(command, cwd=ROOT, env=env, memory_mb=memory_mb)
+        assert child.process.stdout is not None  # stdout=PIPE
+        trap = OutputTrap(child.process.stdout, live)
+        outcome = child.wait(time_limit)
         trap.thread.join(timeout=2)
-        seconds = time.monotonic() - started
+        timed_out, seconds = outcome.timed_out, outcome.seconds
         hang_trace = _read_text(Path(f"{results_path}.hang")) if timed_out else ""
         results = None
         if not timed_out and results_path.exists():
@@ -154,7 +126,14 @@ def run_part(
             except (OSError, ValueError):
                 results = None
     return PartRun(
-        results, process.returncode, timed_out, seconds, trap.text(), trap.total, hang_trace
+        results,
+        outcome.returncode,
+        timed_out,
+        seconds,
+        trap.text(),
+        trap.total,
+        hang_trace,
+        outcome.out_of_memory,
     )
 
 
@@ -163,11 +142,3 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill the child's whole process group (it may have left children behind)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
