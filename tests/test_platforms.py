@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 
-from tests.test_grader import AS_BATCH_BODY, assert_no_traceback, broken_copy, grader
+from tests.test_grader import assert_no_traceback, broken_copy, grader
 
 SIMULATIONS = {
     "no-posix": """
