@@ -91,7 +91,8 @@ def run_part(
     """Run `part` of `stage` against the implementation in `impl_dir`; never raises for
     anything the learner's code does."""
     time_limit = part.time_limit if time_limit is None else time_limit
-    with tempfile.TemporaryDirectory(prefix="kata-") as scratch:
+    # ignore_cleanup_errors: on Windows a file the killed child held can linger a moment
+    with tempfile.TemporaryDirectory(prefix="kata-", ignore_cleanup_errors=True) as scratch:
         results_path = Path(scratch) / "results.json"
         command = [
             sys.executable,
