@@ -117,3 +117,18 @@ def test_the_grader_imports_no_learner_code():
     for name, path in {**PIPELINE_MODULES, "grader": ROOT / "grader.py"}.items():
         bad = {i for i in imports(path) if i.split(".")[0] in ("exercises", "solutions")}
         assert not bad, f"{name} imports {sorted(bad)}"
+
+
+POSIX_ONLY = {"resource", "fcntl", "termios", "pwd", "grp", "posix", "pty", "tty", "syslog"}
+
+
+@pytest.mark.parametrize(
+    "path", [ROOT / "grader.py", *python_files("kata")], ids=lambda p: module_name(p) or "kata"
+)
+def test_no_posix_only_module_is_imported_at_module_level(path):
+    """Windows has none of them: importing one at the top would end the grader there."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    names = {a.name.split(".")[0] for n in top if isinstance(n, ast.Import) for a in n.names}
+    names |= {(n.module or "").split(".")[0] for n in top if isinstance(n, ast.ImportFrom)}
+    assert not names & POSIX_ONLY, f"{path.name} imports {sorted(names & POSIX_ONLY)} at the top"
