@@ -107,7 +107,8 @@ def progress_bar(done: int, total: int, paint: Painter, width: int = 24) -> str:
 
 
 def header(impl: str, paint: Painter) -> str:
-    return paint(f"NumPy neural-network kata · grading {impl}", "bold")
+    dot = "·" if paint.unicode else "-"
+    return paint(f"NumPy neural-network kata {dot} grading {impl}", "bold")
 
 
 def render(
