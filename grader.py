@@ -158,7 +158,7 @@ def watch(args: argparse.Namespace, stages: list[Stage], poll_seconds: float = 0
     current = stages
     try:
         while True:
-            if sys.stdout.isatty():
+            if sys.stdout.isatty() and render.ansi_codes_work():
                 sys.stdout.write("\033[2J\033[H")
             # What the run graded: a save during the run, or just after, triggers the next one.
             snapshot = fingerprint(directory)
