@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from kata import shipped
 from kata.stages import ROOT
 
 WARNING = re.compile(r"(?P<file>[^\s\"']+?):(?P<line>\d+): EncodingWarning\b")
@@ -134,3 +135,17 @@ def test_the_warning_filter_keeps_the_project_and_drops_third_parties(tmp_path):
         "<string>:2: EncodingWarning: 'encoding' argument not specified\n"
     )
     assert project_warnings(text, tmp_path) == {"kata/hints.py:14", "tests/zoo/__init__.py:43"}
+
+
+def test_a_windows_checkout_with_crlf_endings_is_not_taken_for_edited_checks(tmp_path):
+    for folder in ("checks", "data"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__py*"))
+    for path in (tmp_path / "checks").glob("*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert shipped.hashes(tmp_path) == shipped.hashes(ROOT) == shipped.load()["files"]
+    edited = tmp_path / "checks" / "test_1_shapes.py"
+    edited.write_bytes(edited.read_bytes() + b"# made easier\r\n")
+    assert (
+        shipped.hashes(tmp_path)["checks/test_1_shapes.py"]
+        != shipped.load()["files"]["checks/test_1_shapes.py"]
+    )
