@@ -18,6 +18,7 @@ Exit status: 0 exactly when every stage that ran passed.
 from __future__ import annotations
 
 import argparse
+import codecs
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ EXIT_USAGE = 2
 
 
 def main(argv: list[str] | None = None) -> int:
+    safe_output(sys.stdout, sys.stderr)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["hint"]:
         return hint_command(argv[1:])
@@ -51,6 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.watch:
         return watch(args, stages)
     return run_once(args, stages)
+
+
+def safe_output(*streams: IO[str] | Any) -> None:
+    """Never crash on a character the terminal or pipe cannot show (a cp1252 console, a pipe
+    with PYTHONIOENCODING=ascii): outside UTF-8/16/32, such characters print as "?". The
+    status symbols fall back to ASCII by themselves (kata/render.py)."""
+    for stream in streams:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            unicode = codecs.lookup(encoding).name.startswith("utf")
+        except LookupError:
+            unicode = False
+        if not unicode and getattr(stream, "errors", None) == "strict":
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -98,9 +116,12 @@ def run_once(args: argparse.Namespace, stages: list[Stage], out: IO[str] = sys.s
         out.write(render.stage_row(stage_result, paint) + "\n")
         out.flush()
 
-    def live(line: str) -> None:
-        out.write(paint(f"      {line}", "dim") + "\n")
-        out.flush()
+    def live(line: str) -> None:  # called from the thread that reads the stage's output
+        try:
+            out.write(paint(f"      {line}", "dim") + "\n")
+            out.flush()
+        except BrokenPipeError:
+            pass  # the reader went away: the next write of the main thread ends the run
 
     result = grade(
         args.impl,
@@ -137,7 +158,7 @@ def watch(args: argparse.Namespace, stages: list[Stage], poll_seconds: float = 0
     current = stages
     try:
         while True:
-            if sys.stdout.isatty():
+            if sys.stdout.isatty() and render.ansi_codes_work():
                 sys.stdout.write("\033[2J\033[H")
             # What the run graded: a save during the run, or just after, triggers the next one.
             snapshot = fingerprint(directory)
@@ -206,8 +227,23 @@ def write_hint_state(state: dict[str, Any]) -> None:
     export.write_atomic(HINT_STATE, json.dumps(state, indent=1) + "\n")
 
 
-if __name__ == "__main__":
+def run_main() -> int:
+    """main() as a command: Ctrl-C exits 130; output piped into a reader that stops early
+    (`python grader.py | head -1`) ends quietly, with main's status if it had finished and
+    1 if it had not."""
+    code = 1
     try:
-        sys.exit(main())
+        code = main()
+        sys.stdout.flush()  # a broken pipe shows here, not in an unraisable error at exit
+        return code
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
+    except BrokenPipeError:
+        # Python's recipe: point stdout at devnull, so that the flush at exit fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(run_main())

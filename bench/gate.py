@@ -102,7 +102,9 @@ def bench_fast_checks():
         "no:randomly",
     ]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace"
+    )
     seconds = time.perf_counter() - start
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "(no output)"
     print(

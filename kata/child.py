@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--hang-after", type=float, default=None)
     args = parser.parse_args(argv)
+    utf8_output()
     if args.hang_after:
         # Just before the grader kills us for taking too long, write where every thread is,
         # so that a time-out can point at the learner's line that never finishes.
@@ -85,6 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     record["checks"] = collector.checks
     write_json(args.results, record)
     return 0
+
+
+def utf8_output() -> None:
+    """What this process prints is UTF-8, the encoding the grader reads it in (kata/runner.py),
+    whatever the platform's default for a pipe (cp1252 on Windows) or PYTHONIOENCODING say:
+    a learner's print("✓") never fails here."""
+    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors=errors)
 
 
 def write_json(path: str, record: Record) -> None:

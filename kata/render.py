@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-from typing import IO, Any
+from typing import IO, Any, Protocol, cast
 
 from kata.model import (
     Check,
@@ -36,13 +36,59 @@ STATUS_STYLE = {
 }
 
 
+STD_OUTPUT_HANDLE = -11
+ENABLE_VIRTUAL_TERMINAL_PROCESSING = 0x0004
+
+
+class Kernel32(Protocol):
+    """The three console calls of Windows' kernel32 that colour needs (ctypes.windll.kernel32;
+    a stand-in in the tests), under their Windows names. Each returns 0 on failure."""
+
+    def GetStdHandle(self, which: int) -> Any: ...
+    def GetConsoleMode(self, handle: Any, mode: Any) -> int: ...
+    def SetConsoleMode(self, handle: Any, mode: int) -> int: ...
+
+
 def use_colour(stream: IO[str] | Any, choice: bool | None = None) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    """Colour only on a terminal that shows it, never with NO_COLOR set (https://no-color.org)
+    or TERM=dumb; --color / --no-color (choice) decide over all of that."""
     if choice is not None:
+        if choice:
+            ansi_codes_work()  # on a Windows console, --color must show colour, not escapes
         return choice
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return hasattr(stream, "isatty") and stream.isatty()
+    return hasattr(stream, "isatty") and stream.isatty() and ansi_codes_work()
+
+
+def ansi_codes_work(platform: str | None = None, kernel32: Kernel32 | None = None) -> bool:
+    """Whether the terminal turns ANSI escape codes into colour. Elsewhere they always do; a
+    Windows console does once virtual-terminal processing is on (Windows 10 and later), which
+    this turns on. kernel32 is ctypes' windll.kernel32, or a stand-in in the tests."""
+    if (sys.platform if platform is None else platform) != "win32":
+        return True
+    try:
+        import ctypes
+
+        if kernel32 is None:
+            kernel32 = _windows_kernel32()
+        handle = kernel32.GetStdHandle(STD_OUTPUT_HANDLE)
+        mode = ctypes.c_uint32()  # a DWORD
+        if not kernel32.GetConsoleMode(handle, ctypes.pointer(mode)):
+            return False  # not a console (redirected), or no console API
+        return bool(
+            kernel32.SetConsoleMode(handle, mode.value | ENABLE_VIRTUAL_TERMINAL_PROCESSING)
+        )
+    except (AttributeError, OSError, ValueError, TypeError):
+        return False
+
+
+def _windows_kernel32() -> Kernel32:
+    if sys.platform == "win32":
+        import ctypes
+
+        return cast(Kernel32, ctypes.windll.kernel32)
+    raise OSError("kernel32 exists on Windows only")
 
 
 def can_encode(stream: IO[str] | Any, text: str = "✓✗█░⏱…") -> bool:
@@ -107,7 +153,8 @@ def progress_bar(done: int, total: int, paint: Painter, width: int = 24) -> str:
 
 
 def header(impl: str, paint: Painter) -> str:
-    return paint(f"NumPy neural-network kata · grading {impl}", "bold")
+    dot = "·" if paint.unicode else "-"
+    return paint(f"NumPy neural-network kata {dot} grading {impl}", "bold")
 
 
 def render(

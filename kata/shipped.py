@@ -34,7 +34,16 @@ def guarded_files(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
 
 
 def hashes(root: Path = ROOT) -> dict[str, str]:
-    return {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in guarded_files(root)}
+    return {rel: file_hash(path) for rel, path in guarded_files(root)}
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of the file; a source file's CRLF line endings count as LF, so that a Windows
+    checkout (git's core.autocrlf) is not taken for an edited one."""
+    data = path.read_bytes()
+    if path.suffix == ".py":
+        data = data.replace(b"\r\n", b"\n")
+    return hashlib.sha256(data).hexdigest()
 
 
 def load() -> dict[str, Any]:

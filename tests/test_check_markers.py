@@ -34,7 +34,7 @@ def about_markers(function):
 def all_checks():
     """(check file name, STAGE_MODULE, the check's ast.FunctionDef) for every check."""
     for path in CHECK_FILES:
-        tree = ast.parse(path.read_text())
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 yield path.name, stage_module(tree), node
@@ -43,7 +43,7 @@ def all_checks():
 def definitions(module):
     """The names an `about` marker may use for solutions/<module>.py: its top-level
     functions, and "Class.method" for the methods of its top-level classes."""
-    tree = ast.parse((ROOT / "solutions" / f"{module}.py").read_text())
+    tree = ast.parse((ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8"))
     names = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
@@ -90,7 +90,7 @@ def test_check_is_about_a_function_of_a_stage_module(file, module, check):
 def run_pytest_on(tmp_path, source):
     """pytest on one check file written to tmp_path, with checks/conftest.py as a plugin."""
     path = tmp_path / "test_made_up.py"
-    path.write_text(textwrap.dedent(source))
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
     return subprocess.run(
         [
             sys.executable,
@@ -108,6 +108,8 @@ def run_pytest_on(tmp_path, source):
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=120,
     )
 

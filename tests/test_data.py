@@ -27,6 +27,8 @@ def test_works_from_any_working_directory(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         env={"PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 0, proc.stderr

@@ -29,6 +29,8 @@ def grader(*args, timeout=120, env=None):
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=timeout,
         env={**os.environ, **(env or {}), "NO_COLOR": "1"},
     )
@@ -40,10 +42,10 @@ def broken_copy(tmp_path, new_body, module_prefix=""):
     """solutions/ with the body of shapes.as_batch replaced by `new_body`."""
     dest = tmp_path / "impl"
     shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
-    source = (dest / "shapes.py").read_text()
+    source = (dest / "shapes.py").read_text(encoding="utf-8")
     assert AS_BATCH_BODY in source, "the test's anchor drifted from solutions/shapes.py"
     source = module_prefix + source.replace(AS_BATCH_BODY, new_body)
-    (dest / "shapes.py").write_text(source)
+    (dest / "shapes.py").write_text(source, encoding="utf-8")
     return dest
 
 
@@ -51,7 +53,7 @@ def stage_one(tmp_path, new_body, module_prefix="", *extra):
     impl = broken_copy(tmp_path, new_body, module_prefix)
     out = tmp_path / "result.json"
     proc = grader("1", "--impl", str(impl), "--json", str(out), *extra)
-    return proc, json.loads(out.read_text())["stages"][0]
+    return proc, json.loads(out.read_text(encoding="utf-8"))["stages"][0]
 
 
 def assert_no_traceback(proc):
@@ -62,7 +64,7 @@ def test_solutions_stage_one_passes(tmp_path):
     out = tmp_path / "r.json"
     proc = grader("1", "--impl", "solutions", "--json", str(out))
     assert proc.returncode == 0, proc.stdout
-    doc = json.loads(out.read_text())
+    doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["stages"][0]["status"] == "passed"
     assert doc["stages"][0]["checks_passed"] == doc["stages"][0]["checks_total"] > 10
     assert_no_traceback(proc)
@@ -72,7 +74,7 @@ def test_untouched_exercises_read_not_started_everywhere(tmp_path):
     out = tmp_path / "r.json"
     proc = grader("--json", str(out))
     assert proc.returncode == 1
-    doc = json.loads(out.read_text())
+    doc = json.loads(out.read_text(encoding="utf-8"))
     assert [s["status"] for s in doc["stages"]] == ["not started"] * len(STAGES), proc.stdout
     assert_no_traceback(proc)
     assert "exercises/shapes.py:" in proc.stdout  # points at the first stub
@@ -83,7 +85,7 @@ def test_every_check_of_every_stage_reads_not_started_on_the_stubs(tmp_path):
     out = tmp_path / "r.json"
     proc = grader("--all", "--json", str(out))
     assert proc.returncode == 1
-    for stage in json.loads(out.read_text())["stages"]:
+    for stage in json.loads(out.read_text(encoding="utf-8"))["stages"]:
         assert stage["status"] == "not started", stage["name"]
         assert stage["checks"], f"stage {stage['name']} ran no check"
         statuses = {c["status"] for c in stage["checks"]}
@@ -107,7 +109,11 @@ def test_syntax_error_shows_file_and_line(tmp_path):
     assert stage["error"]["location"].endswith(
         "shapes.py:"
         + str(
-            (tmp_path / "impl" / "shapes.py").read_text().splitlines().index("    return x +") + 1
+            (tmp_path / "impl" / "shapes.py")
+            .read_text(encoding="utf-8")
+            .splitlines()
+            .index("    return x +")
+            + 1
         )
     )
     assert proc.returncode == 1
@@ -156,7 +162,7 @@ def test_exception_in_learner_code_points_at_the_learner_line(tmp_path):
     proc, stage = stage_one(tmp_path, "    return x.reshape(7, 7, 7, 7)\n")
     assert stage["status"] == "failing"
     locations = {m["location"] for c in stage["checks"] for m in c["messages"]}
-    line = (tmp_path / "impl" / "shapes.py").read_text().splitlines().index(
+    line = (tmp_path / "impl" / "shapes.py").read_text(encoding="utf-8").splitlines().index(
         "    return x.reshape(7, 7, 7, 7)"
     ) + 1
     assert any(loc and loc.endswith(f"shapes.py:{line}") for loc in locations), locations
@@ -182,7 +188,9 @@ def test_locked_stage_waits_for_the_one_it_builds_on(tmp_path):
     impl = broken_copy(tmp_path, "    return x\n")  # stage 1 fails; stage 5 builds on it
     out = tmp_path / "r.json"
     proc = grader("--impl", str(impl), "--json", str(out))
-    statuses = {s["number"]: s["status"] for s in json.loads(out.read_text())["stages"]}
+    statuses = {
+        s["number"]: s["status"] for s in json.loads(out.read_text(encoding="utf-8"))["stages"]
+    }
     assert statuses[1] == "failing"
     assert statuses[5] == "locked" and statuses[8] == "locked"
     assert statuses[2] == "passed"  # stages that do not build on stage 1 still run

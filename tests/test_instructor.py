@@ -14,7 +14,7 @@ def submission(folder, name, edit=None):
     shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
     if edit:
         path = dest / "shapes.py"
-        path.write_text(edit(path.read_text()))
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     return dest
 
 
@@ -50,10 +50,12 @@ def test_batch_grading_survives_a_hanging_and_a_crashing_submission(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    rows = {r["submission"]: r for r in csv.DictReader(out.open())}
+    rows = {r["submission"]: r for r in csv.DictReader(out.open(newline="", encoding="utf-8"))}
     assert list(rows) == ["alice", "bob", "carol", "dave"]
     assert float(rows["alice"]["total"]) == 20.0
     assert (
@@ -71,6 +73,8 @@ def test_handout_leaves_out_the_solutions_and_ships_fresh_stubs(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
@@ -78,9 +82,15 @@ def test_handout_leaves_out_the_solutions_and_ships_fresh_stubs(tmp_path):
     assert (dest / "grader.py").exists() and (dest / "data" / "__init__.py").exists()
     assert len(list((dest / "notebooks").glob("*.ipynb"))) == 8
     for name, text in stubgen.generate_all().items():
-        assert (dest / "exercises" / name).read_text() == text
+        assert (dest / "exercises" / name).read_text(encoding="utf-8") == text
     graded = subprocess.run(
-        [sys.executable, "grader.py", "1"], cwd=dest, capture_output=True, text=True, timeout=60
+        [sys.executable, "grader.py", "1"],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=60,
     )
     assert graded.returncode == 1
     assert "not started" in graded.stdout and "not comparable" not in graded.stdout
@@ -96,17 +106,21 @@ def test_a_changed_check_file_makes_results_not_comparable(tmp_path):
         timeout=120,
     )
     check_file = dest / "checks" / "test_1_shapes.py"
-    check_file.write_text(check_file.read_text() + "\n# made easier by a student\n")
+    check_file.write_text(
+        check_file.read_text(encoding="utf-8") + "\n# made easier by a student\n", encoding="utf-8"
+    )
     out = tmp_path / "r.json"
     proc = subprocess.run(
         [sys.executable, "grader.py", "1", "--json", str(out)],
         cwd=dest,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=60,
     )
     assert "results are not comparable" in proc.stdout
     assert "checks/test_1_shapes.py (changed)" in proc.stdout
     assert "git checkout -- checks data" in proc.stdout
-    doc = __import__("json").loads(out.read_text())
+    doc = __import__("json").loads(out.read_text(encoding="utf-8"))
     assert doc["comparable"] is False and doc["tampered"] == ["checks/test_1_shapes.py (changed)"]

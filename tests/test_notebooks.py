@@ -42,7 +42,7 @@ def stage_id(stage):
 def qualnames(stage):
     """The functions a learner writes in a stage, e.g. ["MLP.__init__", ...], from markers."""
     path = ROOT / "solutions" / stage.module_file
-    return [name for _, _, name in marked_functions(path.read_text(), str(path))]
+    return [name for _, _, name in marked_functions(path.read_text(encoding="utf-8"), str(path))]
 
 
 def without_docstring(tree):
@@ -53,7 +53,7 @@ def without_docstring(tree):
 
 
 def cells(path):
-    return json.loads(Path(path).read_text())["cells"]
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
 
 
 def source(cell):
@@ -119,7 +119,7 @@ def test_generated_notebook_is_valid(generated, stage):
 @pytest.mark.parametrize("stage", PRESENT, ids=stage_id)
 def test_exercise_cells_hold_the_stubs_exactly(generated, stage):
     """One exercise cell per function/class the learner writes, verbatim from the stub."""
-    solution = (ROOT / "solutions" / stage.module_file).read_text()
+    solution = (ROOT / "solutions" / stage.module_file).read_text(encoding="utf-8")
     stub = generate_stub(solution, stage.module_file, stage.number)
     nb = nbformat.reads(generated[notebook_cells.notebook_file(stage)], as_version=4)
     exercise = [c.source for c in nb.cells if c.metadata.get("tags") == ["exercise"]]
@@ -131,8 +131,8 @@ def test_exercise_cells_hold_the_stubs_exactly(generated, stage):
         assert contains_stub(text)
         assert '"""' in text  # the docstring came along
     exercises_file = ROOT / "exercises" / stage.module_file
-    if exercises_file.exists() and exercises_file.read_text() == stub:
-        assert all(text in exercises_file.read_text() for text in exercise)
+    if exercises_file.exists() and exercises_file.read_text(encoding="utf-8") == stub:
+        assert all(text in exercises_file.read_text(encoding="utf-8") for text in exercise)
 
 
 def test_generation_is_deterministic(tmp_path, generated):
@@ -144,7 +144,7 @@ def test_generation_is_deterministic(tmp_path, generated):
     assert names == sorted(generated)
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes()
-        assert (first / name).read_text() == generated[name]
+        assert (first / name).read_text(encoding="utf-8") == generated[name]
 
 
 def test_committed_notebooks_have_no_drift():
@@ -155,13 +155,17 @@ def test_committed_notebooks_have_no_drift():
 def test_cli_check_reports_drift(tmp_path):
     notebooks.write_all(tmp_path)
     command = [sys.executable, "-m", "kata.authoring.notebooks", "--check", "--out", str(tmp_path)]
-    clean = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    clean = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace"
+    )
     assert clean.returncode == 0, clean.stdout + clean.stderr
     victim = tmp_path / notebook_cells.notebook_file(PRESENT[0])
-    nb = json.loads(victim.read_text())
+    nb = json.loads(victim.read_text(encoding="utf-8"))
     nb["cells"][2]["source"] = "import numpy as np  # edited\n"
-    victim.write_text(json.dumps(nb))
-    drifted = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    victim.write_text(json.dumps(nb), encoding="utf-8")
+    drifted = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace"
+    )
     assert drifted.returncode == 1
     assert victim.name in drifted.stdout and "edited" in drifted.stdout
 
@@ -170,15 +174,15 @@ def test_regeneration_keeps_notebooks_holding_work(tmp_path):
     notebooks.write_all(tmp_path)
     stage = PRESENT[0]
     path = notebook_cells.stage_notebook(stage, tmp_path)
-    nb = json.loads(path.read_text())
+    nb = json.loads(path.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c["metadata"].get("tags") == ["exercise"])
     cell["source"] = re.sub(r"raise NotImplementedError\(.*\)", "return None", source(cell))
     worked = json.dumps(nb)
-    path.write_text(worked)
+    path.write_text(worked, encoding="utf-8")
     _, kept = notebooks.write_all(tmp_path)
-    assert kept == [path.name] and path.read_text() == worked
+    assert kept == [path.name] and path.read_text(encoding="utf-8") == worked
     _, kept = notebooks.write_all(tmp_path, force=True)
-    assert not kept and path.read_text() == notebooks.generate_all()[path.name]
+    assert not kept and path.read_text(encoding="utf-8") == notebooks.generate_all()[path.name]
 
 
 def test_stage_notebook_paths():
@@ -196,7 +200,9 @@ def test_materialize_writes_every_module(untouched):
     out, source_map = untouched
     written = {p.name for p in out.glob("*.py")}
     assert {s.module_file for s in PRESENT} | {"validate.py"} <= written
-    assert (out / "validate.py").read_text() == (ROOT / "solutions" / "validate.py").read_text()
+    assert (out / "validate.py").read_text(encoding="utf-8") == (
+        ROOT / "solutions" / "validate.py"
+    ).read_text(encoding="utf-8")
     assert not source_map.problems
 
 
@@ -204,9 +210,11 @@ def test_materialize_writes_every_module(untouched):
 def test_materialized_untouched_module_is_the_stub(untouched, stage):
     out, _ = untouched
     stub = generate_stub(
-        (ROOT / "solutions" / stage.module_file).read_text(), stage.module_file, stage.number
+        (ROOT / "solutions" / stage.module_file).read_text(encoding="utf-8"),
+        stage.module_file,
+        stage.number,
     )
-    materialized = (out / stage.module_file).read_text()
+    materialized = (out / stage.module_file).read_text(encoding="utf-8")
     assert without_docstring(ast.parse(materialized)) == without_docstring(ast.parse(stub))
 
 
@@ -256,7 +264,7 @@ def test_locate_maps_every_learner_line_to_its_cell(untouched):
     for stage in PRESENT:
         path = out / stage.module_file
         nb_cells = cells(notebook_cells.stage_notebook(stage))
-        for number, text in enumerate(path.read_text().splitlines(), start=1):
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             where = source_map.locate(path, number)
             if where is None:
                 continue
@@ -274,7 +282,7 @@ def test_locate_returns_none_outside_learner_cells(untouched):
     out, source_map = untouched
     stage = PRESENT[0]
     path = out / stage.module_file
-    lines = path.read_text().splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
     import_line = next(i for i, t in enumerate(lines, 1) if t.startswith("import numpy"))
     assert source_map.locate(path, 1) is None  # the header
     assert source_map.locate(path, import_line) is None  # a provided cell
@@ -297,7 +305,7 @@ def test_materialize_follows_the_learners_edits(tmp_path):
     if stage not in PRESENT:
         pytest.skip("solutions/activations.py does not exist yet")
     path = notebook_cells.stage_notebook(stage, src)
-    nb = json.loads(path.read_text())
+    nb = json.loads(path.read_text(encoding="utf-8"))
     index, cell = next(
         (i, c) for i, c in enumerate(nb["cells"]) if c["metadata"].get("tags") == ["exercise"]
     )
@@ -312,12 +320,12 @@ def test_materialize_follows_the_learners_edits(tmp_path):
         "source": "print('experiment, not graded')",
     }
     nb["cells"].insert(index, scratch)
-    path.write_text(json.dumps(nb))
+    path.write_text(json.dumps(nb), encoding="utf-8")
 
     out = tmp_path / "out"
     source_map = sourcemap.materialize(src, out)
     module = out / stage.module_file
-    text = module.read_text()
+    text = module.read_text(encoding="utf-8")
     assert "experiment, not graded" not in text and "# my notes" in text
     lines = text.splitlines()
     y_line = next(i for i, t in enumerate(lines, 1) if t.strip() == "y = 2")
@@ -329,7 +337,7 @@ def test_materialize_follows_the_learners_edits(tmp_path):
     override = f"def {name}(x):\n    return 'from the kernel'\n"
     out2 = tmp_path / "out2"
     source_map = sourcemap.materialize(src, out2, overrides={stage.number: {name: override}})
-    text = (out2 / stage.module_file).read_text()
+    text = (out2 / stage.module_file).read_text(encoding="utf-8")
     assert "from the kernel" in text and "# my notes" not in text
     line = text.splitlines().index("    return 'from the kernel'") + 1
     assert source_map.locate(out2 / stage.module_file, line).endswith(f", cell {index + 2}, line 2")
@@ -339,11 +347,11 @@ def test_materialize_reports_an_unreadable_notebook(tmp_path):
     src = tmp_path / "nb"
     notebooks.write_all(src)
     stage = PRESENT[0]
-    notebook_cells.stage_notebook(stage, src).write_text("{ not json")
+    notebook_cells.stage_notebook(stage, src).write_text("{ not json", encoding="utf-8")
     out = tmp_path / "out"
     source_map = sourcemap.materialize(src, out)
     assert source_map.problems and notebook_cells.notebook_file(stage) in source_map.problems[0]
-    text = (out / stage.module_file).read_text()
+    text = (out / stage.module_file).read_text(encoding="utf-8")
     assert text.startswith("raise ImportError(") and notebook_cells.notebook_file(stage) in text
 
 
@@ -375,6 +383,8 @@ def test_solution_notebooks_pass_the_checks(solution_build, stage):
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         env=dict(os.environ, **KERNEL_ENV),
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]

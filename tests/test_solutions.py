@@ -29,13 +29,15 @@ def solutions_run(tmp_path_factory):
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=900,
         env={**os.environ, "NO_COLOR": "1"},
     )
     return (
         proc,
-        json.loads((out / "result.json").read_text()),
-        json.loads((out / "results.json").read_text()),
+        json.loads((out / "result.json").read_text(encoding="utf-8")),
+        json.loads((out / "results.json").read_text(encoding="utf-8")),
     )
 
 
@@ -116,6 +118,8 @@ def test_plain_pytest_runs_the_checks_on_the_solutions():
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]

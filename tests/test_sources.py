@@ -16,7 +16,7 @@ from kata.stages import ROOT, STAGES
 def public_api(path):
     """{name: signature} of a module's public functions, classes and their methods."""
     api = {}
-    for node in ast.parse(path.read_text()).body:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
             api[node.name] = ast.unparse(node.args)
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
@@ -38,7 +38,7 @@ def test_exercises_expose_exactly_the_solutions_api(stage):
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
 def test_every_stub_names_its_stage_and_function(stage):
-    source = (ROOT / "exercises" / stage.module_file).read_text()
+    source = (ROOT / "exercises" / stage.module_file).read_text(encoding="utf-8")
     names = manifest.stub_names()[str(stage.number)]
     assert names, f"solutions/{stage.module_file} has no marked region"
     for name in names:
@@ -58,12 +58,14 @@ def test_nothing_differs_from_the_shipped_checks_and_data():
 
 
 def test_drift_check_command_reports_drift(tmp_path):
-    (tmp_path / "shapes.py").write_text("# edited by hand\n")
+    (tmp_path / "shapes.py").write_text("# edited by hand\n", encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "kata.authoring.stubgen", "--check", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
     )
     assert proc.returncode == 1
     assert "drifted" in proc.stdout
@@ -105,6 +107,8 @@ def test_sync_check_reports_everything_generated_is_current():
         cwd=ROOT,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="replace",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("up to date") + proc.stdout.count("matches") == 3, proc.stdout

@@ -47,6 +47,8 @@ def test_watch_reruns_after_a_save_by_rename_and_quits_on_ctrl_c(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         env={**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "NO_COLOR": "1"},
         start_new_session=True,
     )
@@ -55,8 +57,8 @@ def test_watch_reruns_after_a_save_by_rename_and_quits_on_ctrl_c(tmp_path):
         first = output.until("Ctrl-C to quit")
         assert "not started" in first
         # save the way many editors do: write a new file, then rename it over the old one
-        solved = (ROOT / "solutions" / "shapes.py").read_text()
-        (impl / "shapes.py.tmp").write_text(solved)
+        solved = (ROOT / "solutions" / "shapes.py").read_text(encoding="utf-8")
+        (impl / "shapes.py.tmp").write_text(solved, encoding="utf-8")
         os.replace(impl / "shapes.py.tmp", impl / "shapes.py")
         second = output.until("Ctrl-C to quit")
         assert "passed" in second

@@ -50,7 +50,7 @@ def write_handout(dest: Path | str) -> Path:
     stubgen.write_all(dest / "exercises", ROOT / "solutions")
     notebooks.write_all(dest / "notebooks")
     copy_manifest = dest / shipped.MANIFEST.relative_to(ROOT)
-    copy_manifest.write_text(manifest.manifest_text(dest), encoding="utf-8")
+    copy_manifest.write_text(manifest.manifest_text(dest), encoding="utf-8", newline="\n")
     return dest
 
 

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("kata/manifest.json is up to date")
         return 0
-    shipped.MANIFEST.write_text(fresh, encoding="utf-8")
+    shipped.MANIFEST.write_text(fresh, encoding="utf-8", newline="\n")
     print(f"wrote {shipped.MANIFEST.relative_to(ROOT).as_posix()}")
     return 0
 

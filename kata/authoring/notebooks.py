@@ -345,7 +345,7 @@ def generate_all(solutions_dir: Path | str = SOLUTIONS_DIR, *, stub: bool = True
         if not path.exists():
             continue
         filename = f"solutions/{stage.module_file}"
-        nb = build_notebook(stage, path.read_text(), filename, stub=stub)
+        nb = build_notebook(stage, path.read_text(encoding="utf-8"), filename, stub=stub)
         result[notebook_file(stage)] = notebook_text(nb)
     return result
 
@@ -354,7 +354,7 @@ def holds_work(path: Path | str) -> bool:
     """True when a notebook looks worked on: outputs, execution counts, or an exercise
     cell whose stubs were replaced. Such a notebook is never overwritten without --force."""
     try:
-        nb = json.loads(Path(path).read_text())
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     for cell in nb.get("cells", []):
@@ -381,13 +381,13 @@ def write_all(
     kept: list[str] = []
     for name, text in generate_all(solutions_dir, stub=stub).items():
         path = out / name
-        if path.exists() and path.read_text() == text:
+        if path.exists() and path.read_text(encoding="utf-8") == text:
             written.append(name)
             continue
         if path.exists() and not force and holds_work(path):
             kept.append(name)
             continue
-        path.write_text(text)
+        path.write_text(text, encoding="utf-8", newline="\n")
         written.append(name)
     return written, kept
 
@@ -407,7 +407,7 @@ def drift(
         if not path.exists():
             problems.append(f"notebooks/{name} is missing")
             continue
-        actual = path.read_text()
+        actual = path.read_text(encoding="utf-8")
         if actual != text:
             diff = difflib.unified_diff(
                 _cells_view(actual),

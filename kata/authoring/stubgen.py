@@ -48,7 +48,7 @@ def generate_all(solutions_dir: Path | str = ROOT / "solutions") -> dict[str, st
     for path in sorted(Path(solutions_dir).glob("*.py")):
         stage = BY_MODULE.get(path.name)
         result[path.name] = generate_stub(
-            path.read_text(),
+            path.read_text(encoding="utf-8"),
             str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
             stage.number if stage else None,
         )
@@ -69,7 +69,7 @@ def drift(
         if not path.exists():
             problems.append(f"exercises/{name} is missing")
             continue
-        actual = path.read_text()
+        actual = path.read_text(encoding="utf-8")
         if actual != text:
             diff = difflib.unified_diff(
                 actual.splitlines(),
@@ -93,7 +93,7 @@ def write_all(
         if path.name not in expected:
             path.unlink()
     for name, text in expected.items():
-        (exercises_dir / name).write_text(text)
+        (exercises_dir / name).write_text(text, encoding="utf-8", newline="\n")
     return sorted(expected)
 
 

@@ -40,7 +40,7 @@ class Mutant:
             shutil.rmtree(dest)
         shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
         target = dest / self.file
-        target.write_text(self.apply(target.read_text()))
+        target.write_text(self.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
         return dest
 
 
