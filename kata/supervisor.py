@@ -178,6 +178,8 @@ def _posix_limits(memory_mb: int | None) -> Callable[[], None]:
     """What the child runs before exec: cap its address space, no core dumps. Never fatal."""
 
     def apply() -> None:
+        if sys.platform == "win32":
+            return  # never called there: Windows has no preexec_fn
         try:
             import resource
 
@@ -199,7 +201,7 @@ def kill_tree(process: subprocess.Popen[bytes]) -> None:
             descendants = psutil.Process(process.pid).children(recursive=True)
         except psutil.Error:
             descendants = []
-    if _has_process_groups():
+    if sys.platform != "win32" and _has_process_groups():
         import signal
 
         try:
