@@ -15,14 +15,20 @@ and render it for a terminal (kata/render.py) or a machine (kata/export.py).
 Exit status: 0 exactly when every stage that ran passed.
 """
 
-from __future__ import annotations
+# First of all, before any newer syntax can fail: on a Python older than 3.10, one clear
+# line and exit status 2 (kata/version.py). So this file compiles on Python 3.6 and newer;
+# it has no `from __future__ import annotations` (3.7+), its annotations run on 3.10+.
+import sys
+
+from kata.version import require_python
+
+require_python()
 
 import argparse
 import codecs
 import hashlib
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import IO, Any

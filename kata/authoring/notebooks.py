@@ -167,20 +167,34 @@ def _trailing_comments(lines: list[str], end: int) -> int:
 
 SETUP_SOURCE = """\
 # Setup: run this cell first, and again whenever you restart the kernel.
-# It finds the kata, lets this notebook import your other stages' code (as saved in their
-# notebooks), and remembers the exercise cells you run, for the check at the bottom.
+# It finds the kata (here, in a folder above, or in a folder right inside this one, as on
+# Colab after `!git clone`), checks that its requirements are installed, lets this notebook
+# import your other stages' code (as saved in their notebooks), and remembers the exercise
+# cells you run, for the check at the bottom.
+import importlib.util
 import sys
 from pathlib import Path
 
-for _folder in (Path.cwd(), *Path.cwd().parents):
+_here = Path.cwd()
+for _folder in (_here, *_here.parents, *sorted(_here.iterdir())):
     if (_folder / "kata" / "stages.py").is_file():
         if str(_folder) not in sys.path:
             sys.path.insert(0, str(_folder))
         break
+_kata = importlib.util.find_spec("kata")
+_missing = [
+    name for name in ("numpy", "pytest", "pytest_check") if importlib.util.find_spec(name) is None
+]
+if _kata is None or _kata.origin is None:
+    print("The kata is not here: start Jupyter in the kata folder, or on Colab run first")
+    print("    !git clone <the kata's URL>")
+elif _missing:
+    print("Missing", ", ".join(_missing) + ". Run this in a cell, then this cell again:")
+    print("    %pip install -r", Path(_kata.origin).parent.parent / "requirements.txt")
+else:
+    from kata.notebook import kernel
 
-from kata.notebook import kernel  # "No module named 'kata'"? Start Jupyter in the kata folder.
-
-kata_nb = kernel.setup({stage}, globals())"""
+    kata_nb = kernel.setup({stage}, globals())"""
 
 CHECK_SOURCE = """\
 # Check your work: the checks of stage {stage} on the exercise cells as you last ran them

@@ -175,7 +175,7 @@ def look_6(load: Load) -> None:
         paths[label] = np.array(points)
 
     def f(w: npt.NDArray[np.float64]) -> float:
-        return 0.5 * np.sum(curvature * w**2, axis=-1)
+        return float(0.5 * np.sum(curvature * w**2))
 
     shown = [0, 5, 10, 20, 40, steps]
     print(
@@ -185,7 +185,7 @@ def look_6(load: Load) -> None:
     _table(
         "f(w) after each number of steps",
         [f"step {s}" for s in shown],
-        [(label, [float(f(path[s])) for s in shown]) for label, path in paths.items()],
+        [(label, [f(path[s]) for s in shown]) for label, path in paths.items()],
     )
     for label, path in paths.items():
         w = path[-1]
