@@ -149,3 +149,20 @@ def _end(pid):
         os.kill(pid, 9)
     except OSError:
         pass
+
+
+# A locale whose encoding is ASCII (LC_ALL=C without Python's UTF-8 mode or locale coercion):
+# every file the kata opens without naming UTF-8 would fail on its "—" and "×".
+ASCII_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+
+
+@pytest.mark.parametrize("stage", ["1", "2", "3"])
+def test_an_ascii_locale_changes_nothing(tmp_path, stage):
+    out = tmp_path / "r.json"
+    proc = grader(stage, "--impl", "solutions", "--json", str(out), env=ASCII_LOCALE)
+    assert_no_traceback(proc)
+    assert proc.returncode == 0, proc.stdout
+    proc = grader(stage, "--impl", "notebooks", "--json", str(out), env=ASCII_LOCALE)
+    assert_no_traceback(proc)
+    status = json.loads(out.read_text(encoding="utf-8"))["stages"][0]["status"]
+    assert status == "not started", proc.stdout
