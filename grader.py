@@ -29,11 +29,12 @@ import codecs
 import hashlib
 import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import IO, Any
 
-from kata import export, render
+from kata import arguments, export, render
 from kata.grading import grade
 from kata.hints import stage_tips
 from kata.impl import ImplError, display_path, resolve
@@ -98,15 +99,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     parser.add_argument("--watch", action="store_true", help="re-run when a file changes")
-    parser.add_argument("--seed", type=int, default=None, help="base seed of the checks' rngs")
+    parser.add_argument(
+        "--seed",
+        type=arguments.natural,
+        default=None,
+        help="base seed of the checks' rngs (0 or more)",
+    )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=arguments.seconds,
         default=None,
         metavar="SECONDS",
         help="time limit of each stage's fast checks (default: the manifest's)",
     )
-    parser.add_argument("--memory-mb", type=int, default=4096, help="memory cap per stage process")
+    parser.add_argument(
+        "--memory-mb", type=arguments.positive, default=4096, help="memory cap per stage process"
+    )
     colour = parser.add_mutually_exclusive_group()
     colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
     colour.add_argument("--no-color", dest="colour", action="store_const", const=False)
@@ -233,17 +241,40 @@ def write_hint_state(state: dict[str, Any]) -> None:
     export.write_atomic(HINT_STATE, json.dumps(state, indent=1) + "\n")
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: unwind like Ctrl-C, so that every child and scratch folder goes."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.status = 128 + signum
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP (where the system has them) raise Stopped in the main thread."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def run_main() -> int:
-    """main() as a command: Ctrl-C exits 130; output piped into a reader that stops early
-    (`python grader.py | head -1`) ends quietly, with main's status if it had finished and
-    1 if it had not."""
+    """main() as a command: Ctrl-C exits 130, SIGTERM 143 and SIGHUP 129, each after the
+    learner's processes and the scratch folders are gone; output piped into a reader that
+    stops early (`python grader.py | head -1`) ends quietly, with main's status if it had
+    finished and 1 if it had not."""
     code = 1
+    stop_on_signals()
     try:
         code = main()
         sys.stdout.flush()  # a broken pipe shows here, not in an unraisable error at exit
         return code
     except KeyboardInterrupt:
         return 130
+    except Stopped as stopped:
+        return stopped.status
     except BrokenPipeError:
         # Python's recipe: point stdout at devnull, so that the flush at exit fails no more.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -21,7 +21,6 @@ from kata import shipped
 from kata.impl import display_path, resolve
 from kata.markers import function_nodes, is_stub_statement
 from kata.model import (
-    Check,
     CheckStatus,
     Message,
     MessageKind,
@@ -34,6 +33,7 @@ from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
 from kata.stages import STAGES, Part, Stage, all_needs
 from kata.supervisor import capabilities
+from kata.verdict import IncompleteResults, read_checks
 
 
 def grade(
@@ -209,27 +209,40 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
             kind=MessageKind.ERROR,
         )
         return
+    if not isinstance(run.results, dict):
+        result.status = Status.ERROR
+        result.error = Message(
+            "the checks' report is malformed: the results of this stage cannot be trusted",
+            kind=MessageKind.ERROR,
+        )
+        return
     if run.results.get("error"):
         raw = run.results["error"]
         result.status = Status.ERROR
+        try:
+            result.error = Message(
+                str(raw["text"]),
+                raw.get("hint"),
+                workspace.where(raw.get("location")),
+                kind=MessageKind(raw.get("kind", "error")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            result.error = Message("the checks' report is malformed", kind=MessageKind.ERROR)
+        return
+    try:
+        checks = read_checks(
+            run.results.get("checks"), shipped.expected_checks(part.check_file), workspace.where
+        )
+    except IncompleteResults as problem:
+        result.status = Status.ERROR
         result.error = Message(
-            raw["text"],
-            raw.get("hint"),
-            workspace.where(raw.get("location")),
-            kind=MessageKind(raw.get("kind", "error")),
+            f"{problem}: the results of this stage cannot be trusted",
+            "run it again; if it persists, look for code that exits, skips or writes files",
+            kind=MessageKind.ERROR,
         )
         return
+    result.checks.extend(checks)
     for raw in run.results["checks"]:
-        messages = [
-            Message(
-                m["text"],
-                m.get("hint"),
-                workspace.where(m.get("location")),
-                MessageKind(m.get("kind", "failed")),
-            )
-            for m in raw["messages"]
-        ]
-        result.checks.append(Check(raw["id"], raw["title"], CheckStatus(raw["status"]), messages))
         props = raw.get("properties") or {}
         if "gate_accuracy" in props:
             result.gate = {

@@ -327,5 +327,14 @@ def output_lines(stage: StageResult, paint: Painter) -> list[str]:
     if stage.output_bytes > len(stage.output.encode()):
         note += f", {stage.output_bytes:,} bytes printed in all"
     out = ["", f"  what your code printed ({note}):"]
-    out.extend(paint(f"    | {line[:160]}", "dim") for line in shown)
+    out.extend(paint(f"    | {visible(line)[:160]}", "dim") for line in shown)
     return out
+
+
+def visible(text: str) -> str:
+    """The learner's text with control characters escaped (an ANSI escape shows as \\x1b
+    instead of moving the cursor or recolouring the grader's own output)."""
+    return "".join(
+        c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )

@@ -59,6 +59,12 @@ def stub_names(stage_number: int) -> list[str]:
     return list(load()["stubs"].get(str(stage_number), []))
 
 
+def expected_checks(check_file: str) -> list[str] | None:
+    """The ids of the checks in a shipped check file (None: not recorded)."""
+    found = load().get("checks", {}).get(check_file)
+    return list(found) if found is not None else None
+
+
 def tampered(root: Path = ROOT) -> list[str]:
     """["checks/test_3_activations.py (changed)", ...] against the shipped hashes."""
     shipped = load()["files"]

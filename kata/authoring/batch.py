@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kata import export, scoring
+from kata import arguments, export, scoring
 from kata.grading import grade
 from kata.stages import STAGES, Stage, find_stage
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", help="e.g. 1-4 or 1,2,5 (default: all)")
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=arguments.seconds,
         default=None,
         help="time limit of each stage's fast checks, in seconds",
     )

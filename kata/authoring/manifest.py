@@ -1,5 +1,6 @@
 """Record the shipped state of the kata in kata/manifest.json (read by kata/shipped.py):
-the hashes of the check and data files, and the names of every stub.
+the hashes of the check and data files, the names of every stub, and the ids of the checks
+each check file holds (so that the grader knows what a child must report, without asking it).
 
     python -m kata.authoring.manifest           # rewrite kata/manifest.json
     python -m kata.authoring.manifest --check   # exit 1 if it is out of date
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,40 @@ def stub_names(solutions_dir: Path = ROOT / "solutions") -> dict[str, list[str]]
     return names
 
 
+def check_ids(root: Path = ROOT) -> dict[str, list[str]]:
+    """{check file: [check ids as the child reports them]}, from pytest's own collection.
+
+    Collection imports the check files, never an implementation: the ids come from the
+    checks' names and parameters alone.
+    """
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "checks",
+            "--impl=exercises",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+    )
+    ids: dict[str, list[str]] = {}
+    for line in proc.stdout.splitlines():
+        path, sep, check_id = line.partition("::")
+        if sep and path.startswith("checks/"):
+            ids.setdefault(path.removeprefix("checks/"), []).append(check_id)
+    return ids
+
+
 def build(root: Path = ROOT) -> dict[str, Any]:
-    return {"files": shipped.hashes(root), "stubs": stub_names()}
+    return {"files": shipped.hashes(root), "stubs": stub_names(), "checks": check_ids(root)}
 
 
 def manifest_text(root: Path = ROOT) -> str:
