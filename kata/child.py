@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     pytest_args = [
         str(ROOT / "checks" / args.part),
         f"--impl={impl_dir}",  # one token: pytest must not take DIR for a test path
+        f"--confcutdir={ROOT}",  # no conftest.py from above the kata
         "-p",
         "no:cacheprovider",
         "-p",
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
     ]
+    settings = ROOT / "pyproject.toml"
+    if settings.is_file():  # the kata's own settings, never an ini file found above it
+        pytest_args += ["-c", str(settings)]
     if args.seed is not None:
         pytest_args.append(f"--kata-seed={args.seed}")
     code = pytest.main(pytest_args, plugins=[collector])

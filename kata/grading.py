@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import time
+import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -299,6 +300,15 @@ def probe_without_running(
             kind=MessageKind.ERROR,
         )
         return result
+    except UnreadableSource as problem:
+        result.status = Status.ERROR
+        result.error = Message(
+            str(problem),
+            "save the file as UTF-8 (your editor's 'Save with encoding'), plain Python source",
+            workspace.where({"file": str(module_path), "line": 1}),
+            kind=MessageKind.ERROR,
+        )
+        return result
     result.waiting_for = waiting
     if untouched:
         result.status = Status.NOT_STARTED
@@ -310,9 +320,32 @@ def probe_without_running(
     return result
 
 
+class UnreadableSource(ValueError):
+    """A stage module that cannot even be read as Python source (says why)."""
+
+
+def read_source(path: Path) -> ast.Module:
+    """Parse a learner's module as Python would import it (PEP 263: a BOM or a coding line
+    decides its encoding, else UTF-8); UnreadableSource for what Python could not read."""
+    try:
+        with tokenize.open(path) as handle:
+            return ast.parse(handle.read(), str(path))
+    except UnicodeDecodeError as error:
+        raise UnreadableSource(
+            f"{path.name} is not UTF-8 text (byte {error.start} cannot be read as UTF-8)"
+        ) from None
+    except ValueError as error:  # null bytes (Python 3.11)
+        raise UnreadableSource(f"{path.name} cannot be read as Python source: {error}") from None
+    except (RecursionError, MemoryError):
+        raise UnreadableSource(
+            f"{path.name} is too deeply nested for Python to compile (an expression with "
+            "thousands of terms?)"
+        ) from None
+
+
 def stub_is_untouched(path: Path, qualnames: Sequence[str]) -> tuple[bool, int | None]:
     """(True, line of the first stub) when every function the learner writes is still a stub."""
-    functions = function_nodes(ast.parse(Path(path).read_text(encoding="utf-8"), str(path)))
+    functions = function_nodes(read_source(Path(path)))
     first = None
     for name in qualnames:
         node = functions.get(name)

@@ -21,6 +21,10 @@ from typing import IO, Any
 from kata.stages import ROOT, Part, Stage
 from kata.supervisor import Supervised
 
+# What must not reach the checks' child from the environment: another implementation, pytest
+# options or plugins, and code that Python would run at start (sitecustomize on PYTHONPATH).
+CHILD_ENV_REMOVED = ("KATA_IMPL", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONSTARTUP", "PYTHONPATH")
+
 HEAD_BYTES = 16_000
 TAIL_BYTES = 4_000
 DEFAULT_MEMORY_MB = 4096
@@ -112,7 +116,8 @@ def run_part(
         if time_limit > 2:
             command += ["--hang-after", str(time_limit - 1)]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
-        env.pop("KATA_IMPL", None)
+        for name in CHILD_ENV_REMOVED:
+            env.pop(name, None)
         child = Supervised(command, cwd=ROOT, env=env, memory_mb=memory_mb)
         assert child.process.stdout is not None  # stdout=PIPE
         trap = OutputTrap(child.process.stdout, live)

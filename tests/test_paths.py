@@ -11,7 +11,16 @@ import pytest
 
 from kata.stages import ROOT
 
-COPIED = ("grader.py", "kata", "checks", "data", "solutions", "exercises", "notebooks")
+COPIED = (
+    "grader.py",
+    "pyproject.toml",
+    "kata",
+    "checks",
+    "data",
+    "solutions",
+    "exercises",
+    "notebooks",
+)
 
 
 @pytest.fixture(scope="module")
