@@ -324,9 +324,21 @@ class UnreadableSource(ValueError):
     """A stage module that cannot even be read as Python source (says why)."""
 
 
+# Far more than any stage module needs (the largest reference module is about 20 KB), and
+# small enough that no expression in it can nest deep enough to crash the parser of the
+# grader's own process (Python 3.10 segfaults on a chain of 200,000 additions).
+MAX_SOURCE_BYTES = 128 * 1024
+
+
 def read_source(path: Path) -> ast.Module:
     """Parse a learner's module as Python would import it (PEP 263: a BOM or a coding line
     decides its encoding, else UTF-8); UnreadableSource for what Python could not read."""
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise UnreadableSource(
+            f"{path.name} is {size // 1024} KB, more than a stage module can be "
+            f"({MAX_SOURCE_BYTES // 1024} KB at most)"
+        )
     try:
         with tokenize.open(path) as handle:
             return ast.parse(handle.read(), str(path))
