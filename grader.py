@@ -115,6 +115,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--memory-mb", type=arguments.positive, default=4096, help="memory cap per stage process"
     )
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="grade a copy of the implementation in a sandbox (for credit; on with --gradescope)",
+    )
     colour = parser.add_mutually_exclusive_group()
     colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
     colour.add_argument("--no-color", dest="colour", action="store_const", const=False)
@@ -144,6 +149,7 @@ def run_once(args: argparse.Namespace, stages: list[Stage], out: IO[str] = sys.s
         seed=args.seed,
         memory_mb=args.memory_mb,
         time_limit=args.time_limit,
+        isolate=args.isolate or bool(args.gradescope),
         on_stage=on_stage,
         live=live,
     )

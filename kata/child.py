@@ -3,23 +3,26 @@
 This is the only place where the grader imports a learner's code. It imports the stage
 module (an import-time error becomes the stage's "error" status, with file and line), runs
 the stage's check file under pytest, turns every check into a plain record (passed, failed,
-not started, needs another stage), and writes them as JSON for the grader to read. What the
-learner's code prints goes to this process's stdout, which the grader captures and trims.
+not started, needs another stage), and sends them as JSON to the grader on the channel of
+kata/channel.py (settings in on stdin, the report back on a private copy of stderr: neither
+is named in argv). What the learner's code prints goes to this process's stdout, which the
+grader captures and trims. Before the learner's code is imported, the child enters the
+sandbox the grader asked for, if any (kata/sandbox.py).
 
-    python -m kata.child --stage 3 --part test_3_activations.py --impl DIR --results OUT.json
+    python -m kata.child --stage 3 --part test_3_activations.py --impl DIR
 """
 
 from __future__ import annotations
 
 import argparse
 import inspect
-import json
-import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
 
+from kata import sandbox
+from kata.channel import ChildEnd
 from kata.impl import PACKAGE, load_module
 from kata.markers import parse_stub_message
 from kata.model import CheckStatus, MessageKind
@@ -37,29 +40,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", type=int, required=True)
     parser.add_argument("--part", required=True)
     parser.add_argument("--impl", required=True)
-    parser.add_argument("--results", required=True)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--hang-after", type=float, default=None)
     args = parser.parse_args(argv)
+    channel = ChildEnd()  # first: before anything of the learner's can see stdin or stderr
     utf8_output()
+    stage = BY_NUMBER[args.stage]
+    record: Record = {"stage": stage.number, "part": args.part, "error": None, "checks": []}
+    if channel.sandbox is not None:
+        try:
+            sandbox.enter(channel.sandbox)
+        except sandbox.SandboxError as error:
+            record["error"] = message(MessageKind.INTERNAL, f"the sandbox failed: {error}")
+            channel.send(record)
+            return 0
     if args.hang_after:
         # Just before the grader kills us for taking too long, write where every thread is,
         # so that a time-out can point at the learner's line that never finishes.
         import faulthandler
 
-        hang_file = open(f"{args.results}.hang", "w", encoding="utf-8")  # noqa: SIM115
-        faulthandler.dump_traceback_later(args.hang_after, exit=False, file=hang_file)
+        faulthandler.dump_traceback_later(args.hang_after, exit=False, file=channel.fd)
 
     sys.dont_write_bytecode = True  # never leave __pycache__ in a student's directory
     sys.path.insert(0, str(ROOT))
-    stage = BY_NUMBER[args.stage]
     impl_dir = Path(args.impl).resolve()
-    record: Record = {"stage": stage.number, "part": args.part, "error": None, "checks": []}
     try:
         load_module(impl_dir, stage.name)
     except BaseException as error:  # SyntaxError, ImportError, SystemExit at import, ...
         record["error"] = describe_import_error(error, impl_dir)
-        write_json(args.results, record)
+        channel.send(record)
         return 0
 
     import pytest
@@ -88,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             MessageKind.INTERNAL, f"the checks could not run (pytest exit code {int(code)})"
         )
     record["checks"] = collector.checks
-    write_json(args.results, record)
+    channel.send(record)
     return 0
 
 
@@ -100,13 +109,6 @@ def utf8_output() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8", errors=errors)
-
-
-def write_json(path: str, record: Record) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
-    os.replace(tmp, path)
 
 
 def message(

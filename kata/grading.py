@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
-import tempfile
 import time
 import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from kata import shipped
 from kata.impl import display_path, resolve
@@ -29,12 +26,11 @@ from kata.model import (
     StageResult,
     Status,
 )
-from kata.notebook.cells import stage_notebook
-from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
 from kata.stages import STAGES, Part, Stage, all_needs
 from kata.supervisor import capabilities
 from kata.verdict import IncompleteResults, read_checks
+from kata.workspace import Workspace
 
 
 def grade(
@@ -45,17 +41,19 @@ def grade(
     seed: int | None = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
     time_limit: float | None = None,
+    isolate: bool = False,
     on_stage: Callable[[StageResult], None] | None = None,
     live: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Grade `stages` of the implementation named by `impl_spec`.
 
+    isolate: grade a copy of it, in the sandbox of kata/sandbox.py (grading for credit).
     on_stage(StageResult) is called as each stage finishes; live(line) gets the lines the
     MNIST gate prints while it trains.
     """
     started = time.monotonic()
     impl_dir = resolve(impl_spec)
-    with Workspace(impl_spec, impl_dir) as workspace:
+    with Workspace(impl_spec, impl_dir, isolate=isolate) as workspace:
         single = len(stages) == 1
         results: dict[int, StageResult] = {}
         for stage in stages:
@@ -77,50 +75,11 @@ def grade(
         impl_dir=display_path(impl_dir),
         stages=list(results.values()),
         seconds=time.monotonic() - started,
-        tampered=shipped.tampered(),
-        notices=capabilities().unenforced(memory_mb),
+        tampered=workspace.tampered,
+        notices=capabilities().unenforced(memory_mb) + workspace.notices,
         total_stages=len(STAGES),
+        isolation=workspace.isolation,
     )
-
-
-class Workspace:
-    """The directory the children import, and how to show a location in it to the learner.
-
-    Notebooks are first turned into module files (by reading their JSON, not running them).
-    """
-
-    def __init__(self, impl_spec: str, impl_dir: Path) -> None:
-        self.spec = impl_spec
-        self.source_dir = impl_dir  # what the learner edits
-        self.dir = impl_dir  # what the children import (a materialized copy, for notebooks)
-        self.source_map: SourceMap | None = None
-        self._tmp: str | None = None
-
-    def __enter__(self) -> Workspace:
-        if self.spec == "notebooks":
-            self._tmp = tempfile.mkdtemp(prefix="kata-notebooks-")
-            self.source_map = materialize(self.source_dir, self._tmp)
-            self.dir = Path(self._tmp).resolve()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-
-    def module_label(self, stage: Stage) -> str:
-        if self.source_map is not None:
-            return display_path(stage_notebook(stage, self.source_dir))
-        return display_path(self.source_dir / stage.module_file)
-
-    def where(self, location: dict[str, Any] | None) -> str | None:
-        """{"file", "line"} from a child -> "exercises/activations.py:88"."""
-        if not location or not location.get("file"):
-            return None
-        if self.source_map is not None:
-            mapped = self.source_map.locate(location["file"], location["line"])
-            if mapped:
-                return mapped
-        return f"{display_path(location['file'])}:{location['line']}"
 
 
 def grade_stage(
@@ -165,7 +124,7 @@ def grade_stage(
         run = run_part(
             stage,
             part,
-            workspace.dir,
+            workspace.place(),
             seed=seed,
             memory_mb=memory_mb,
             live=live if part.slow else None,
@@ -173,6 +132,18 @@ def grade_stage(
         result.seconds += run.seconds
         result.output = (result.output + run.output)[-20_000:]
         result.output_bytes += run.output_bytes
+        changed = workspace.verify()
+        if changed:
+            result.status = Status.ERROR
+            result.error = Message(
+                "the kata's own files were changed while your code ran ("
+                + ", ".join(changed[:3])
+                + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                + "): the results of this stage cannot be trusted",
+                "your code must not write into the kata's folders (checks/, kata/, data/)",
+                kind=MessageKind.ERROR,
+            )
+            break
         merge_part(result, part, run, workspace)
         if result.status in (Status.ERROR, Status.TIMED_OUT):
             break
@@ -197,6 +168,14 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         result.error = Message(
             "the checks used more memory than the limit allows and were stopped",
             "look for an array that grows in a loop, or an (N, N) array where (N,) was meant",
+            kind=MessageKind.ERROR,
+        )
+        return
+    if run.channel_problem is not None:
+        result.status = Status.ERROR
+        result.error = Message(
+            f"{run.channel_problem}: the results of this stage cannot be trusted",
+            "look for code that writes to file descriptors it did not open, or exits early",
             kind=MessageKind.ERROR,
         )
         return

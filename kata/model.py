@@ -105,8 +105,9 @@ class RunResult:
     stages: list[StageResult]
     seconds: float = 0.0
     tampered: list[str] = field(default_factory=list)  # files that differ from the shipped ones
-    notices: list[str] = field(default_factory=list)  # limits this system cannot enforce
+    notices: list[str] = field(default_factory=list)  # limits not held; the isolation used
     total_stages: int = 8
+    isolation: str = "none"  # "landlock" when the children ran in kata/sandbox.py's sandbox
 
     @property
     def passed(self) -> bool:

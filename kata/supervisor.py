@@ -14,6 +14,13 @@ Each limit uses the system's own mechanism where there is one, and a portable on
   thread sums the resident memory of the child's tree every tenth of a second and ends the
   tree when it passes the limit.
 - **Time.** A wall-clock limit, then the tree kill.
+- **Orphans.** On Linux the grader is a child subreaper: a process that the learner's code
+  starts and detaches (a double fork) is re-parented to the grader instead of to init, so
+  it is still found and ended with the rest. The child also dies with the grader
+  (PR_SET_PDEATHSIG), should the grader itself be killed.
+- **For credit** (`Limits.strict`): the size of any file it writes, its open files and
+  its CPU seconds are capped too (RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CPU), so that a
+  process that escapes the tree still stops by itself.
 
 Nothing here is fatal: a mechanism the system refuses is skipped, and `capabilities()` says
 what holds, so that the grader can say once which limit it could not enforce.
@@ -36,6 +43,18 @@ except ImportError:  # a requirement, but the grader must still run without it
     psutil = None  # type: ignore[assignment]
 
 WATCH_SECONDS = 0.1  # how often the memory watcher looks
+STRICT_FILE_MB = 256  # largest file an isolated child may write (a state_dict is a few MB)
+STRICT_OPEN_FILES = 1024  # pytest and NumPy need a few dozen
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a child may use: memory, and when `strict`, files and CPU time."""
+
+    memory_mb: int | None
+    cpu_seconds: int | None = None  # strict only: CPU time of each process of the tree
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +108,11 @@ class Outcome:
 
 
 class Supervised:
-    """A child process started with the options of this system, and its limits."""
+    """A child process started with the options of this system, and its limits.
+
+    `stdin` is written to the child's standard input, which is then closed; its stdout and
+    stderr are pipes, for the caller to read (kata/runner.py).
+    """
 
     def __init__(
         self,
@@ -97,33 +120,40 @@ class Supervised:
         *,
         cwd: str | os.PathLike[str],
         env: dict[str, str],
-        memory_mb: int | None,
+        limits: Limits,
+        stdin: bytes = b"",
     ) -> None:
-        self.memory_mb = memory_mb
+        self.memory_mb = limits.memory_mb
         self.can = capabilities()
         self.out_of_memory = False
+        become_subreaper()
+        self._children_before = _own_children()
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            **self._popen_options(),
+            stderr=subprocess.PIPE,
+            **self._popen_options(limits),
         )
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(stdin)
+            self.process.stdin.close()
+        except OSError:  # the child ended before it read: its exit says why
+            pass
         self._done = threading.Event()
-        if memory_mb and self.can.psutil:
+        if self.memory_mb and self.can.psutil:
             threading.Thread(target=self._watch_memory, daemon=True).start()
 
-    def _popen_options(self) -> dict[str, Any]:
+    def _popen_options(self, limits: Limits) -> dict[str, Any]:
         if os.name == "nt":
             return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"preexec_fn": _posix_limits(limits, self.can.rlimit_as)}
         if self.can.process_group:
             options["start_new_session"] = True
-        if self.can.rlimit_as:
-            options["preexec_fn"] = _posix_limits(self.memory_mb)
         return options
 
     def wait(self, seconds: float) -> Outcome:
@@ -139,6 +169,7 @@ class Supervised:
         finally:
             self._done.set()
             kill_tree(self.process)
+            kill_orphans(self._children_before)
         return Outcome(
             self.process.returncode,
             timed_out and not self.out_of_memory,
@@ -174,23 +205,102 @@ def _tree_rss(root: Any) -> int:
     return total
 
 
-def _posix_limits(memory_mb: int | None) -> Callable[[], None]:
-    """What the child runs before exec: cap its address space, no core dumps. Never fatal."""
+def _posix_limits(limits: Limits, rlimit_as: bool) -> Callable[[], None]:
+    """What the child runs before exec: cap its address space (and, strict, its files and
+    CPU time), no core dumps, die with the grader. Never fatal: each is skipped where the
+    system refuses it (the memory watcher still holds the memory limit)."""
+    caps: list[tuple[str, int]] = [("RLIMIT_CORE", 0)]
+    if limits.memory_mb and rlimit_as:
+        caps.append(("RLIMIT_AS", limits.memory_mb * 1024 * 1024))
+    if limits.strict:
+        caps += [("RLIMIT_FSIZE", STRICT_FILE_MB * 1024 * 1024)]
+        caps += [("RLIMIT_NOFILE", STRICT_OPEN_FILES)]
+        if limits.cpu_seconds:
+            caps.append(("RLIMIT_CPU", limits.cpu_seconds))
+
+    if sys.platform == "win32":
+        return lambda: None  # never called there: Windows has no preexec_fn
+    # Looked up here, in the grader: after fork, only what is already loaded is safe to use.
+    try:
+        import resource
+    except ImportError:
+        return lambda: None
+    prctl = _libc_prctl()
 
     def apply() -> None:
-        if sys.platform == "win32":
-            return  # never called there: Windows has no preexec_fn
-        try:
-            import resource
-
-            if memory_mb:
-                cap = memory_mb * 1024 * 1024
-                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        except (ImportError, ValueError, OSError):
-            pass  # the memory watcher still holds the limit
+        for name, cap in caps:
+            try:
+                which = getattr(resource, name)
+                _, hard = resource.getrlimit(which)
+                cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+                resource.setrlimit(which, (cap, cap))
+            except (AttributeError, ValueError, OSError):
+                pass
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL when the grader's thread ends
 
     return apply
+
+
+def _libc_prctl() -> Any:
+    """Linux's prctl, or None where there is none."""
+    if sys.platform != "linux":
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _prctl(option: int, value: int) -> bool:
+    """prctl(option, value) in this process; False where there is none or it refuses."""
+    prctl = _libc_prctl()
+    return prctl is not None and prctl(option, value, 0, 0, 0) == 0
+
+
+_SUBREAPER: list[bool] = []  # once per process: whether the grader is a child subreaper
+
+
+def become_subreaper() -> bool:
+    """On Linux, orphans of the grader's children become the grader's, not init's."""
+    if not _SUBREAPER:
+        _SUBREAPER.append(_prctl(PR_SET_CHILD_SUBREAPER, 1))
+    return _SUBREAPER[0]
+
+
+def _own_children() -> set[int]:
+    if psutil is None:
+        return set()
+    try:
+        return {p.pid for p in psutil.Process().children()}
+    except psutil.Error:
+        return set()
+
+
+def kill_orphans(before: set[int]) -> None:
+    """End the grader's children that were not there before the part started: orphans of
+    the learner's code, re-parented to the grader (a subreaper), and all they started."""
+    if psutil is None or not _SUBREAPER or not _SUBREAPER[0]:
+        return
+    try:
+        new = [p for p in psutil.Process().children() if p.pid not in before]
+    except psutil.Error:
+        return
+    tree = []
+    for proc in new:
+        try:
+            tree += [proc, *proc.children(recursive=True)]
+        except psutil.Error:
+            tree.append(proc)
+    for proc in tree:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    if tree:
+        psutil.wait_procs(tree, timeout=2)
 
 
 def kill_tree(process: subprocess.Popen[bytes]) -> None:

@@ -7,18 +7,52 @@ import pytest
 from kata import shipped
 from tests.test_grader import AS_BATCH_BODY, assert_no_traceback, grader, stage_one
 
-# At import, before any check runs: find the results path in argv, write a report, and leave
-# before the real one is written. (The path is still in argv: the issue's item 2.)
-FORGE = """import json as _json, os as _os, sys as _sys
-_path = _sys.argv[_sys.argv.index("--results") + 1]
-_json.dump({{"stage": 1, "part": "test_1_shapes.py", "error": None, "checks": {checks}}},
-           open(_path, "w", encoding="utf-8"))
+# The strongest forger inside the child's process: at import, before any check runs, it
+# finds the child's end of the report channel in memory (descriptor and nonce included),
+# sends its own report, and leaves before the real one is sent. What it sends still goes
+# through kata/verdict.py; a complete report is believed (the out-of-process audit of the
+# grades-for-credit issue is the answer, hence the strict xfail below).
+FORGE = """import gc as _gc, os as _os
+_end = next(o for o in _gc.get_objects() if type(o).__name__ == "ChildEnd")
+_end.send({{"stage": 1, "part": "test_1_shapes.py", "error": None, "checks": {checks}}})
+_os._exit(0)
+"""
+
+# The cheap forgeries of before: a results file, or a report written to every descriptor
+# the process has, without the nonce.
+FILE_FORGE = """import json as _json, os as _os, sys as _sys
+print("argv:", _sys.argv)
+_json.dump({"stage": 1, "part": "test_1_shapes.py", "error": None, "checks": []},
+           open(_os.path.join(_os.path.dirname(__file__), "results.json"), "w"))
+_os._exit(0)
+"""
+FD_FORGE = """import os as _os
+_frame = b"\\0kata-report 0123\\n" + b'{"checks": []}' + b"\\n\\0kata-end\\n"
+for _fd in range(3, 64):
+    try:
+        _os.write(_fd, _frame)
+    except OSError:
+        pass
 _os._exit(0)
 """
 
 
 def forged(checks):
     return FORGE.format(checks=json.dumps(checks))
+
+
+def test_the_channel_is_not_named_in_argv_and_a_results_file_is_ignored(tmp_path):
+    proc, stage = stage_one(tmp_path, AS_BATCH_BODY, FILE_FORGE)
+    assert stage["status"] == "error" and "without a result" in stage["error"]["text"], stage
+    assert "results" not in stage["output"].split("argv:", 1)[1].split("\n")[0]
+    assert_no_traceback(proc)
+
+
+def test_a_report_without_the_nonce_is_refused(tmp_path):
+    proc, stage = stage_one(tmp_path, AS_BATCH_BODY, FD_FORGE)
+    assert stage["status"] == "error", stage
+    assert "does not come from the checks" in stage["error"]["text"], stage
+    assert_no_traceback(proc)
 
 
 def passed(check_id):
@@ -57,8 +91,8 @@ def test_a_malformed_report_is_an_error(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a complete forged report still passes: the results channel is named in argv, and "
-    "an audit outside the learner's process is the grades-for-credit issue",
+    reason="a complete report forged inside the child's process still passes: the audit "
+    "outside that process is the grades-for-credit issue",
 )
 def test_a_complete_forged_report_does_not_pass(tmp_path):
     ids = shipped.expected_checks("test_1_shapes.py")

@@ -1,0 +1,126 @@
+"""Where one grading run happens, and how what a child reports reads for the learner.
+
+A run gets a scratch folder of its own, removed at the end:
+
+    kata-run-XXXX/
+      kata/     the kata's own files the children run from (kata/trusted.py), verified
+                after every part
+      impl/     notebooks turned into module files; when isolated, a copy of the submission
+      tmp/      when isolated: the children's temporary files
+
+Isolated (grading for credit: the batch, Gradescope, `--isolate`), a submission is graded
+from its copy, never from its own folder, and its children run in the sandbox of
+kata/sandbox.py, which lets them write only `impl/` and `tmp/`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kata import sandbox, trusted
+from kata.impl import display_path
+from kata.notebook.cells import stage_notebook
+from kata.notebook.sourcemap import SourceMap, materialize
+from kata.runner import Place
+from kata.stages import ROOT, Stage
+
+IMPL_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+
+
+class Workspace:
+    """The learner's directory, the copies the children use, and the way back from them."""
+
+    def __init__(self, impl_spec: str, impl_dir: Path, *, isolate: bool = False) -> None:
+        self.spec = impl_spec
+        self.source_dir = impl_dir  # what the learner edits
+        self.dir = impl_dir  # what the children import (a copy, for notebooks and isolated)
+        self.isolate = isolate
+        self.source_map: SourceMap | None = None
+        self.tampered: list[str] = []  # the kata's files that differ from the shipped ones
+        self.isolation = "none"
+        self.notices: list[str] = []
+        self._scratch: Path | None = None
+        self._fingerprint: trusted.Fingerprint = {}
+        self._sandbox: dict[str, Any] | None = None
+
+    def __enter__(self) -> Workspace:
+        self._scratch = Path(tempfile.mkdtemp(prefix="kata-run-")).resolve()
+        try:
+            self._fresh_copy()
+            self.tampered = trusted.tampered(self.kata_dir)
+            if self.spec == "notebooks":
+                self.source_map = materialize(self.source_dir, self._scratch / "impl")
+                self.dir = self._scratch / "impl"
+            elif self.isolate:
+                shutil.copytree(self.source_dir, self._scratch / "impl", ignore=IMPL_IGNORED)
+                self.dir = self._scratch / "impl"
+            if self.isolate:
+                self._enter_sandbox()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    @property
+    def kata_dir(self) -> Path:
+        assert self._scratch is not None, "a Workspace is used inside `with`"
+        return self._scratch / "kata"
+
+    def _fresh_copy(self) -> None:
+        shutil.rmtree(self.kata_dir, ignore_errors=True)
+        trusted.make_copy(self.kata_dir)
+        self._fingerprint = trusted.fingerprint(self.kata_dir)
+
+    def _enter_sandbox(self) -> None:
+        assert self._scratch is not None
+        why_not = sandbox.status()
+        if why_not is not None:
+            self.notices.append(
+                f"isolation: none ({why_not}): the checks' processes can read and write "
+                "whatever you can"
+            )
+            return
+        tmp = self._scratch / "tmp"
+        tmp.mkdir()
+        hidden = [str(ROOT), str(self.source_dir), str(self.source_dir.parent)]
+        self._sandbox = sandbox.policy([str(self.kata_dir)], [str(self.dir), str(tmp)], hidden)
+        self.isolation = "landlock"
+        self.notices.append(sandbox.describe())
+
+    def place(self) -> Place:
+        scratch = self._scratch / "tmp" if self._sandbox and self._scratch else None
+        return Place(self.kata_dir, self.dir, scratch, self._sandbox)
+
+    def verify(self) -> list[str]:
+        """What the last part changed in the kata's copy (empty: nothing). A changed copy is
+        replaced, so that the next part runs on the kata's own files again."""
+        found = trusted.changes(self._fingerprint, trusted.fingerprint(self.kata_dir))
+        if found:
+            self._fresh_copy()
+        return found
+
+    def module_label(self, stage: Stage) -> str:
+        if self.source_map is not None:
+            return display_path(stage_notebook(stage, self.source_dir))
+        return display_path(self.source_dir / stage.module_file)
+
+    def where(self, location: dict[str, Any] | None) -> str | None:
+        """{"file", "line"} from a child -> "exercises/activations.py:88"."""
+        if not location or not location.get("file"):
+            return None
+        if self.source_map is not None:
+            mapped = self.source_map.locate(location["file"], location["line"])
+            if mapped:
+                return mapped
+        path = Path(location["file"])
+        if self.dir != self.source_dir and path.is_relative_to(self.dir):
+            path = self.source_dir / path.relative_to(self.dir)  # the copy's file is theirs
+        return f"{display_path(path)}:{location['line']}"
