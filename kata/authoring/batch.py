@@ -164,7 +164,10 @@ def append_row(path: Path, row: dict[str, Any], stages: Sequence[Stage]) -> None
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m kata.batch", description=(__doc__ or "").split("\n")[0]
+        prog="python -m kata.batch",
+        description=(__doc__ or "").split("\n")[0],
+        epilog="Ctrl-C, SIGTERM or SIGHUP stops the batch: every finished row stays in the "
+        "CSV, and the same command with --resume grades the rest.",
     )
     parser.add_argument("folder", help="a folder with one subfolder per submission")
     parser.add_argument(
@@ -205,35 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stages = parse_stages(args.stages)
         kept = finished_rows(csv_path, stages) if args.resume else []
-    except ValueError as error:  # CsvMismatch included
+    except (ValueError, OSError) as error:  # CsvMismatch included
         print(f"batch: {error}", file=sys.stderr)
         return EXIT_USAGE
     submissions = list_submissions(folder)
     done = {row["submission"] for row in kept}
-    todo = [s for s in submissions if s.name not in done]
     interrupts.stop_on_signals()
     try:
-        try:
-            start_csv(csv_path, stages, kept)
-        except OSError as error:
-            print(f"batch: cannot write {args.csv}: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        if args.resume:
-            print(
-                f"resuming {args.csv}: {len(submissions) - len(todo)} of {len(submissions)} "
-                f"submissions already graded, {len(todo)} to go",
-                flush=True,
-            )
-        graded = grade_submissions(
-            todo,
-            stages,
-            time_limit=args.time_limit,
-            memory_mb=args.memory_mb,
-            json_dir=args.json_dir,
-        )
-        for row in graded:
-            append_row(csv_path, row, stages)
-            done.add(row["submission"])
+        return grade_batch(args, stages, submissions, kept, done)
     except (KeyboardInterrupt, interrupts.Stopped) as stop:
         finished = sum(s.name in done for s in submissions)
         print(
@@ -243,6 +225,35 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return interrupts.exit_status(stop)
+
+
+def grade_batch(
+    args: argparse.Namespace,
+    stages: Sequence[Stage],
+    submissions: Sequence[Path],
+    kept: Sequence[dict[str, Any]],
+    done: set[str],
+) -> int:
+    """Grade the submissions not in `done`; each joins the CSV, and `done`, as it finishes."""
+    csv_path = Path(args.csv)
+    try:
+        start_csv(csv_path, stages, kept)
+    except OSError as error:
+        print(f"batch: cannot write {args.csv}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    todo = [s for s in submissions if s.name not in done]
+    if args.resume:
+        print(
+            f"resuming {args.csv}: {len(submissions) - len(todo)} of {len(submissions)} "
+            f"submissions already graded, {len(todo)} to go",
+            flush=True,
+        )
+    graded = grade_submissions(
+        todo, stages, time_limit=args.time_limit, memory_mb=args.memory_mb, json_dir=args.json_dir
+    )
+    for row in graded:
+        append_row(csv_path, row, stages)
+        done.add(row["submission"])
     print(f"wrote {args.csv} ({len(submissions)} submissions)")
     return 0
 
