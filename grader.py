@@ -29,7 +29,6 @@ import codecs
 import hashlib
 import json
 import os
-import signal
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +37,7 @@ from kata import arguments, export, render
 from kata.grading import grade
 from kata.hints import stage_tips
 from kata.impl import ImplError, display_path, resolve
+from kata.interrupts import Stopped, exit_status, stop_on_signals
 from kata.model import StageResult
 from kata.stages import ROOT, STAGES, Stage, find_stage
 
@@ -247,25 +247,6 @@ def write_hint_state(state: dict[str, Any]) -> None:
     export.write_atomic(HINT_STATE, json.dumps(state, indent=1) + "\n")
 
 
-class Stopped(Exception):
-    """SIGTERM or SIGHUP: unwind like Ctrl-C, so that every child and scratch folder goes."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.status = 128 + signum
-
-
-def stop_on_signals() -> None:
-    """SIGTERM and SIGHUP (where the system has them) raise Stopped in the main thread."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise Stopped(signum)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), stop)
-
-
 def run_main() -> int:
     """main() as a command: Ctrl-C exits 130, SIGTERM 143 and SIGHUP 129, each after the
     learner's processes and the scratch folders are gone; output piped into a reader that
@@ -277,10 +258,8 @@ def run_main() -> int:
         code = main()
         sys.stdout.flush()  # a broken pipe shows here, not in an unraisable error at exit
         return code
-    except KeyboardInterrupt:
-        return 130
-    except Stopped as stopped:
-        return stopped.status
+    except (KeyboardInterrupt, Stopped) as stop:
+        return exit_status(stop)
     except BrokenPipeError:
         # Python's recipe: point stdout at devnull, so that the flush at exit fails no more.
         devnull = os.open(os.devnull, os.O_WRONLY)

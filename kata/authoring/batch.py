@@ -5,6 +5,9 @@
 Each subfolder of `submissions/` holds one student's stage files (a copy of exercises/).
 Every stage of every submission runs in its own process under the time and memory limits,
 so one hanging or crashing submission costs its own time limit and never stops the batch.
+
+The CSV grows by one row as each submission is graded, so a batch stopped by Ctrl-C,
+SIGTERM or SIGHUP keeps every finished score; `--resume` then grades only the rest.
 """
 
 from __future__ import annotations
@@ -12,14 +15,19 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kata import arguments, export, scoring
+from kata import arguments, export, interrupts, scoring
 from kata.grading import grade
+from kata.runner import DEFAULT_MEMORY_MB
 from kata.stages import STAGES, Stage, find_stage
+
+EXIT_USAGE = 2
 
 
 def parse_stages(text: str | None) -> list[Stage]:
@@ -35,26 +43,35 @@ def parse_stages(text: str | None) -> list[Stage]:
     return chosen
 
 
-def grade_folder(
-    folder: Path | str,
+def list_submissions(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def grade_submissions(
+    submissions: Sequence[Path],
     stages: Sequence[Stage],
     *,
     time_limit: float | None = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
     json_dir: Path | str | None = None,
-    log: Callable[[str], object] = print,
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    submissions = sorted(
-        p for p in Path(folder).iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
+) -> Iterator[dict[str, Any]]:
+    """Each submission's row, as soon as it is graded."""
     for index, submission in enumerate(submissions, start=1):
         row: dict[str, Any] = {"submission": submission.name}
         try:
-            result = grade(str(submission), stages, run_all=True, time_limit=time_limit)
+            result = grade(
+                str(submission),
+                stages,
+                run_all=True,
+                memory_mb=memory_mb,
+                time_limit=time_limit,
+            )
         except Exception as error:  # a submission the grader cannot even read
             row.update({"total": 0.0, "note": f"not graded: {error}"})
-            rows.append(row)
-            log(f"[{index}/{len(submissions)}] {submission.name}: not graded ({error})")
+            print(
+                f"[{index}/{len(submissions)}] {submission.name}: not graded ({error})", flush=True
+            )
+            yield row
             continue
         scores = {s.number: scoring.stage_score(s) for s in result.stages}
         for stage_result in result.stages:
@@ -66,33 +83,105 @@ def grade_folder(
         )
         if json_dir:
             export.write_json(result, Path(json_dir) / f"{submission.name}.json")
-        rows.append(row)
-        log(
+        print(
             f"[{index}/{len(submissions)}] {submission.name}: "
             f"{result.stages_passed}/{len(stages)} stages passed, "
-            f"{row['total']} points ({result.seconds:.0f} s)"
+            f"{row['total']} points ({result.seconds:.0f} s)",
+            flush=True,
         )
-    return rows
+        yield row
 
 
-def to_csv(rows: list[dict[str, Any]], stages: Sequence[Stage]) -> str:
-    columns = ["submission"]
+def columns(stages: Sequence[Stage]) -> list[str]:
+    names = ["submission"]
     for stage in stages:
-        columns += [f"stage_{stage.number}", f"stage_{stage.number}_status"]
-    columns += ["total", "note"]
+        names += [f"stage_{stage.number}", f"stage_{stage.number}_status"]
+    return [*names, "total", "note"]
+
+
+def to_csv(rows: Iterable[dict[str, Any]], stages: Sequence[Stage], *, header: bool) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="")
-    writer.writeheader()
+    writer = csv.DictWriter(buffer, fieldnames=columns(stages), restval="")
+    if header:
+        writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
+class CsvMismatch(ValueError):
+    """An existing CSV that --resume cannot continue (says why)."""
+
+
+def finished_rows(path: Path, stages: Sequence[Stage]) -> list[dict[str, Any]]:
+    """The rows an earlier run of this batch wrote to `path`; none if there is no such file."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return []
+    if not text:
+        return []
+    reader = csv.DictReader(io.StringIO(text))
+    rows = list(reader)
+    if reader.fieldnames != columns(stages):
+        raise CsvMismatch(header_mismatch(path, reader.fieldnames or [], stages))
+    if not text.endswith("\n"):
+        rows = rows[:-1]  # cut short while being written (a crash): that one is graded again
+    for row in rows:
+        if None in row:
+            raise CsvMismatch(f"{path}: the row of {row['submission']} has too many fields")
+    return rows
+
+
+def header_mismatch(path: Path, found: Sequence[str], stages: Sequence[Stage]) -> str:
+    has = [name.removeprefix("stage_") for name in found if re.fullmatch(r"stage_\d+", name)]
+    wanted = [str(stage.number) for stage in stages]
+    if has and has != wanted:
+        return (
+            f"{path} holds stages {', '.join(has)}, but this run grades stages "
+            f"{', '.join(wanted)}: resume with --stages {','.join(has)}, or give a new --csv"
+        )
+    return (
+        f"{path} does not start with the header this batch writes for stages "
+        f"{', '.join(wanted)} ({','.join(columns(stages))}): give a new --csv"
+    )
+
+
+def start_csv(path: Path, stages: Sequence[Stage], kept: Sequence[dict[str, Any]]) -> None:
+    """The header and the rows kept from before, replacing the file at once: a stop here
+    leaves the earlier file as it was."""
+    export.write_atomic(path, to_csv(kept, stages, header=True))
+
+
+def append_row(path: Path, row: dict[str, Any], stages: Sequence[Stage]) -> None:
+    """One finished row, written whole in one call and forced to the disk, so that a batch
+    stopped at any moment (or a machine that goes down) keeps every row it reported."""
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write(to_csv([row], stages, header=False))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m kata.batch", description=(__doc__ or "").split("\n")[0]
+        prog="python -m kata.batch",
+        description=(__doc__ or "").split("\n")[0],
+        epilog="Ctrl-C, SIGTERM or SIGHUP stops the batch: every finished row stays in the "
+        "CSV, and the same command with --resume grades the rest.",
     )
     parser.add_argument("folder", help="a folder with one subfolder per submission")
-    parser.add_argument("--csv", required=True, help="where to write the scores")
+    parser.add_argument(
+        "--csv",
+        required=True,
+        help="where to write the scores: a header, then one row as each submission is "
+        "graded (an existing file is replaced at the start, unless --resume)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows already in --csv and grade only the submissions it lacks "
+        "(the CSV must be for the same --stages)",
+    )
     parser.add_argument("--json-dir", help="also write one result document per submission here")
     parser.add_argument("--stages", help="e.g. 1-4 or 1,2,5 (default: all)")
     parser.add_argument(
@@ -101,18 +190,71 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="time limit of each stage's fast checks, in seconds",
     )
-    args = parser.parse_args(argv)
-    if not Path(args.folder).is_dir():
+    parser.add_argument(
+        "--memory-mb",
+        type=arguments.positive,
+        default=DEFAULT_MEMORY_MB,
+        help=f"memory cap per stage process (default: {DEFAULT_MEMORY_MB})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    folder, csv_path = Path(args.folder), Path(args.csv)
+    if not folder.is_dir():
         print(f"batch: {args.folder} is not a folder", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         stages = parse_stages(args.stages)
-    except ValueError as error:
+        kept = finished_rows(csv_path, stages) if args.resume else []
+    except (ValueError, OSError) as error:  # CsvMismatch included
         print(f"batch: {error}", file=sys.stderr)
-        return 2
-    rows = grade_folder(args.folder, stages, time_limit=args.time_limit, json_dir=args.json_dir)
-    export.write_atomic(args.csv, to_csv(rows, stages))
-    print(f"wrote {args.csv} ({len(rows)} submissions)")
+        return EXIT_USAGE
+    submissions = list_submissions(folder)
+    done = {row["submission"] for row in kept}
+    interrupts.stop_on_signals()
+    try:
+        return grade_batch(args, stages, submissions, kept, done)
+    except (KeyboardInterrupt, interrupts.Stopped) as stop:
+        finished = sum(s.name in done for s in submissions)
+        print(
+            f"batch: stopped by {interrupts.describe(stop)}; {args.csv} holds {finished} of "
+            f"{len(submissions)} submissions. To grade the other {len(submissions) - finished}, "
+            "run the same command with --resume.",
+            file=sys.stderr,
+        )
+        return interrupts.exit_status(stop)
+
+
+def grade_batch(
+    args: argparse.Namespace,
+    stages: Sequence[Stage],
+    submissions: Sequence[Path],
+    kept: Sequence[dict[str, Any]],
+    done: set[str],
+) -> int:
+    """Grade the submissions not in `done`; each joins the CSV, and `done`, as it finishes."""
+    csv_path = Path(args.csv)
+    try:
+        start_csv(csv_path, stages, kept)
+    except OSError as error:
+        print(f"batch: cannot write {args.csv}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    todo = [s for s in submissions if s.name not in done]
+    if args.resume:
+        print(
+            f"resuming {args.csv}: {len(submissions) - len(todo)} of {len(submissions)} "
+            f"submissions already graded, {len(todo)} to go",
+            flush=True,
+        )
+    graded = grade_submissions(
+        todo, stages, time_limit=args.time_limit, memory_mb=args.memory_mb, json_dir=args.json_dir
+    )
+    for row in graded:
+        append_row(csv_path, row, stages)
+        done.add(row["submission"])
+    print(f"wrote {args.csv} ({len(submissions)} submissions)")
     return 0
 
 
