@@ -4,6 +4,12 @@ dtype, the worst element), and then the hint that names the likely mistake.
 Every helper raises `CheckFailure` (an AssertionError carrying `.hint`) and lets the
 learner's own `NotImplementedError` through untouched, so that an untouched stub reads as
 "not started" rather than as a failure.
+
+What the learner's code returns is never compared as it is: a subclass of numpy.ndarray can
+override ==, -, abs, ufuncs or .shape and make any comparison agree. `require_array` turns
+it into a copy that is exactly a numpy.ndarray (or fails), every helper here compares that
+copy, and a check that looks at a result itself does so on what `require_array`,
+`assert_shape` or `assert_dtype` returned.
 """
 
 import contextlib
@@ -27,9 +33,16 @@ def fail(message, hint=None):
     raise CheckFailure(message, hint)
 
 
+SUBCLASS_HINT = (
+    "Build the result with NumPy operations on plain arrays; np.asarray(result) turns "
+    "a subclass back into a plain numpy.ndarray."
+)
+
+
 def describe(value):
     """A short description of what came back: type, shape and dtype for arrays."""
-    if isinstance(value, np.ndarray):
+    # type(), not isinstance: an object can claim any __class__, and its .shape any value
+    if type(value) is np.ndarray:
         return f"array {value.shape} {value.dtype}"
     if isinstance(value, (tuple, list)):
         return f"{type(value).__name__} of {len(value)}"
@@ -37,21 +50,35 @@ def describe(value):
 
 
 def require_array(value, name, hint=None):
-    """`value` must be a NumPy array; None gets a message about a missing `return`."""
+    """`value` must be a plain NumPy array; returns a copy of it that is exactly one.
+
+    None gets a message about a missing `return`; a subclass of numpy.ndarray is refused,
+    since its operators and attributes are the learner's own code. The copy is made at the
+    C level (no __array__, __array_finalize__ or property of the subclass runs), so what the
+    checks compare is the data the learner returned, and nothing can change it afterwards.
+    """
+    kind = type(value)
+    if kind is np.ndarray:
+        return np.array(value, copy=True, subok=False)
     if value is None:
         fail(f"{name} is None: the function returned nothing (a missing `return`?)", hint)
-    if not isinstance(value, np.ndarray):
-        fail(f"{name} should be a NumPy array, got {describe(value)}", hint)
-    return value
+    if issubclass(kind, np.ndarray):
+        fail(
+            f"{name} is a {kind.__name__} (a subclass of numpy.ndarray): return a plain "
+            "numpy.ndarray",
+            SUBCLASS_HINT,
+        )
+    fail(f"{name} should be a NumPy array, got {describe(value)}", hint)
 
 
 def unpack(result, count, what, hint=None):
-    """A function that must return a tuple of `count` items, e.g. (out, cache)."""
+    """A function that must return a tuple of `count` items, e.g. (out, cache); returns a
+    plain tuple of them (a tuple subclass's own __len__ and __iter__ are not asked)."""
     if result is None:
         fail(f"{what} returned None: it must return a tuple of {count} (a missing `return`?)", hint)
-    if not isinstance(result, tuple) or len(result) != count:
+    if not isinstance(result, tuple) or tuple.__len__(result) != count:
         fail(f"{what} must return a tuple of {count}, got {describe(result)}", hint)
-    return result
+    return tuple(tuple.__iter__(result))
 
 
 def call_valid(fn, *args, hint=None, what=None, **kwargs):
@@ -66,16 +93,19 @@ def call_valid(fn, *args, hint=None, what=None, **kwargs):
 
 
 def assert_shape(actual, expected, name, hint=None):
-    require_array(actual, name, hint)
+    """`actual` is a plain array of shape `expected`; returns it as `require_array` does."""
+    actual = require_array(actual, name, hint)
     expected = tuple(expected)
     if actual.shape != expected:
         if actual.ndim == 2 and actual.shape == expected[::-1] and expected[0] != expected[1]:
             hint = hint or f"{name} looks transposed: rows are examples, (N, ...) first."
         fail(f"{name} has shape {actual.shape}, expected {expected}", hint)
+    return actual
 
 
 def assert_dtype(actual, expected, name, hint=None):
-    require_array(actual, name, hint)
+    """`actual` is a plain array of dtype `expected`; returns it as `require_array` does."""
+    actual = require_array(actual, name, hint)
     expected = np.dtype(expected)
     if actual.dtype != expected:
         fail(
@@ -83,12 +113,37 @@ def assert_dtype(actual, expected, name, hint=None):
             "out, float64 in gives float64 out)",
             hint,
         )
+    return actual
 
 
 def default_tolerances(actual):
     if isinstance(actual, np.ndarray) and actual.dtype == np.float32:
         return 1e-4, 1e-6
     return 1e-7, 1e-10
+
+
+def _number(value, name, hint=None):
+    """A learner's number as a 0-d float64 array, converted once: a float, a NumPy scalar
+    or a 0-d array; a subclass of numpy.ndarray is refused as by `require_array`."""
+    if value is None:
+        fail(f"{name} is None: the function returned nothing (a missing `return`?)", hint)
+    if isinstance(value, np.ndarray):
+        value = require_array(value, name, hint)
+    elif isinstance(value, float):  # np.float64 too: its value, not its own __float__
+        value = float.__float__(value)
+    try:
+        value = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"{name} should be a number, got {describe(value)}", hint)
+    if value.ndim != 0:
+        fail(f"{name} should be a single number, got an array of shape {value.shape}", hint)
+    return value
+
+
+def require_number(value, name, hint=None):
+    """`value` must be a single number (a float, a NumPy scalar, a 0-d array); returns it
+    as a Python float, for a check that compares numbers itself."""
+    return float(_number(value, name, hint))
 
 
 def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mistakes=None):
@@ -100,16 +155,9 @@ def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mis
     expected = np.asarray(expected)
     scalar = expected.ndim == 0
     if scalar:
-        if actual is None:
-            fail(f"{name} is None: the function returned nothing (a missing `return`?)", hint)
-        try:
-            actual = np.asarray(actual, dtype=float)
-        except (TypeError, ValueError):
-            fail(f"{name} should be a number, got {describe(actual)}", hint)
-        if actual.ndim != 0:
-            fail(f"{name} should be a single number, got an array of shape {actual.shape}", hint)
+        actual = _number(actual, name, hint)
     else:
-        assert_shape(actual, expected.shape, name, hint)
+        actual = assert_shape(actual, expected.shape, name, hint)
     d_rtol, d_atol = default_tolerances(actual)
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
@@ -216,9 +264,9 @@ def numeric_gradient(f, x, h=1e-5):
     for i in np.ndindex(x.shape):
         old = x[i]
         x[i] = old + h
-        plus = f(x)
+        plus = require_number(f(x), "f(x + h)")
         x[i] = old - h
-        minus = f(x)
+        minus = require_number(f(x), "f(x - h)")
         x[i] = old
         grad[i] = (plus - minus) / (2 * h)
     return grad
@@ -234,7 +282,7 @@ def assert_gradient(analytic, numeric, name, *, tol=1e-7, hint=None, mistakes=No
 
     mistakes: as for assert_close; a value counts as the mistake's within 1e-5 relative.
     """
-    assert_shape(analytic, numeric.shape, name, hint)
+    analytic = assert_shape(analytic, numeric.shape, name, hint)
     err = rel_error(np.asarray(analytic, dtype=float), numeric)
     if not np.all(np.isfinite(analytic)):
         fail(f"{name} contains NaN or inf", hint)

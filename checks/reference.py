@@ -125,6 +125,7 @@ def mlp_logits(params, x, activation="relu", dropout=None):
     dropout: None, or a function h -> h applied after each hidden activation.
     Works on complex params and x too (for the complex-step method). Returns (N, C).
     """
+    params = _snapshot(params)
     h = x.reshape(x.shape[0], -1)
     layers = len(params) // 2
     for i in range(1, layers + 1):
@@ -158,6 +159,7 @@ def complex_step_gradient(f, x, h=1e-30):
 def mlp_gradients(params, x, labels, activation):
     """{key: gradient of the mean cross-entropy of mlp_logits with respect to params[key]}
     for every key of params, each shaped like its parameter, by the complex step."""
+    params = _snapshot(params)
     grads = {}
     for key in params:
 
@@ -166,6 +168,12 @@ def mlp_gradients(params, x, labels, activation):
 
         grads[key] = complex_step_gradient(loss_at, params[key])
     return grads
+
+
+def _snapshot(params):
+    """The learner's params as plain arrays, copied at the C level: a dict subclass's [] or
+    an ndarray subclass's @ and + would otherwise compute the reference itself."""
+    return {key: np.array(value, copy=True, subok=False) for key, value in dict.items(params)}
 
 
 def _float64_unless_complex(x):

@@ -10,6 +10,7 @@ from checks.helpers import (
     assert_raises_clear,
     assert_shape,
     fail,
+    require_array,
     strict_numerics,
     unchanged,
     unpack,
@@ -91,7 +92,7 @@ def test_relu_forward_shape_and_values(impl, check, rng, shape):
     expected = np.where(x > 0, x, 0.0)
     with check, unchanged(x=x, hint=HINTS["inplace"]):
         out = _out(impl.relu_forward(x), "relu_forward(x)")
-        assert_shape(out, shape, "out", HINTS["relu.maximum"])
+        out = assert_shape(out, shape, "out", HINTS["relu.maximum"])
         assert_close(out, expected, "out", hint=HINTS["relu.values"])
 
 
@@ -102,7 +103,7 @@ def test_relu_forward_keeps_dtype(impl, check, rng, dtype):
     x = rng.normal(size=(3, 5)).astype(dtype)
     with check:
         out = _out(impl.relu_forward(x), "relu_forward(x)")
-        assert_dtype(out, dtype, "out", HINTS["dtype"])
+        out = assert_dtype(out, dtype, "out", HINTS["dtype"])
         assert_close(out, np.where(x > 0, x, 0), "out", hint=HINTS["relu.values"])
 
 
@@ -113,7 +114,7 @@ def test_relu_forward_exact_zeros(impl, check, dtype):
     x = np.array([[-3.0, -1e-30, 0.0, 2.5], [-0.5, 1e-30, 7.0, -1e3]], dtype=dtype)
     with check:
         out = _out(impl.relu_forward(x), "relu_forward(x)")
-        assert_shape(out, x.shape, "out", HINTS["relu.maximum"])
+        out = assert_shape(out, x.shape, "out", HINTS["relu.maximum"])
         if not np.all(out[x <= 0] == 0):
             fail(
                 f"relu_forward({x[x <= 0].tolist()}) gave {out[x <= 0].tolist()}, "
@@ -156,7 +157,7 @@ def test_sigmoid_forward_shape_and_values(impl, check, rng, shape):
     expected = ref.sigmoid(x)
     with check, unchanged(x=x, hint=HINTS["inplace"]):
         out = _out(impl.sigmoid_forward(x), "sigmoid_forward(x)")
-        assert_shape(out, shape, "out")
+        out = assert_shape(out, shape, "out")
         assert_close(
             out,
             expected,
@@ -173,7 +174,7 @@ def test_sigmoid_forward_keeps_dtype(impl, check, rng, dtype):
     x = rng.normal(0.0, 3.0, size=(4, 3)).astype(dtype)
     with check:
         out = _out(impl.sigmoid_forward(x), "sigmoid_forward(x)")
-        assert_dtype(out, dtype, "out", HINTS["dtype"])
+        out = assert_dtype(out, dtype, "out", HINTS["dtype"])
         assert_close(out, ref.sigmoid(x), "out", hint=HINTS["sigmoid.values"])
 
 
@@ -199,6 +200,8 @@ def test_sigmoid_forward_symmetry(impl, check, rng):
     x = rng.normal(0.0, 4.0, size=(5, 6))
     with check:
         out = _out(impl.sigmoid_forward(x), "sigmoid_forward(x)")
+        # the expected value of sigmoid_forward(-x) is computed from out
+        out = require_array(out, "sigmoid_forward(x)", HINTS["sigmoid.values"])
         out_neg = _out(impl.sigmoid_forward(-x), "sigmoid_forward(-x)")
         assert_close(
             out_neg,
@@ -250,7 +253,7 @@ def test_tanh_forward_shape_and_values(impl, check, rng, shape):
     expected = np.tanh(x)
     with check, unchanged(x=x, hint=HINTS["inplace"]):
         out = _out(impl.tanh_forward(x), "tanh_forward(x)")
-        assert_shape(out, shape, "out")
+        out = assert_shape(out, shape, "out")
         assert_close(
             out,
             expected,
@@ -267,7 +270,7 @@ def test_tanh_forward_keeps_dtype(impl, check, rng, dtype):
     x = rng.normal(0.0, 2.0, size=(4, 3)).astype(dtype)
     with check:
         out = _out(impl.tanh_forward(x), "tanh_forward(x)")
-        assert_dtype(out, dtype, "out", HINTS["dtype"])
+        out = assert_dtype(out, dtype, "out", HINTS["dtype"])
         assert_close(out, np.tanh(x.astype(np.float64)), "out", hint=HINTS["tanh.values"])
 
 
@@ -293,6 +296,8 @@ def test_tanh_forward_is_odd(impl, check, rng):
     x = rng.normal(0.0, 2.0, size=(5, 6))
     with check:
         out = _out(impl.tanh_forward(x), "tanh_forward(x)")
+        # the expected value of tanh_forward(-x) is computed from out
+        out = require_array(out, "tanh_forward(x)", HINTS["tanh.values"])
         out_neg = _out(impl.tanh_forward(-x), "tanh_forward(-x)")
         assert_close(
             out_neg, -out, "tanh_forward(-x)", rtol=0, atol=1e-12, hint=HINTS["tanh.values"]

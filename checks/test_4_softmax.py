@@ -158,7 +158,7 @@ def test_softmax_shape_and_values(impl, check, rng, n, c):
         wrong.append(("softmax.rows", e / e.sum(axis=1)))
     with check, unchanged(logits=z, hint=HINTS["inplace"]):
         p = impl.softmax(z)
-        assert_shape(p, (n, c), "probs")
+        p = assert_shape(p, (n, c), "probs")
         assert_close(p, expected, "probs", hint=HINTS["softmax.values"], mistakes=_known(p, *wrong))
 
 
@@ -169,7 +169,7 @@ def test_softmax_rows_sum_to_one(impl, check, rng, n, c):
     z = rng.normal(0.0, 3.0, size=(n, c))
     with check:
         p = impl.softmax(z)
-        assert_shape(p, (n, c), "probs")
+        p = assert_shape(p, (n, c), "probs")
         rows = p.sum(axis=1)
         if not np.allclose(rows, 1.0, rtol=0, atol=1e-12):
             columns_ok = np.allclose(p.sum(axis=0), 1.0, rtol=0, atol=1e-12)
@@ -191,7 +191,7 @@ def test_softmax_keeps_dtype(impl, check, rng, dtype):
     z = rng.normal(0.0, 2.0, size=(6, 4)).astype(dtype)
     with check:
         p = impl.softmax(z)
-        assert_dtype(p, dtype, "probs", HINTS["dtype"])
+        p = assert_dtype(p, dtype, "probs", HINTS["dtype"])
         assert_close(p, ref.softmax(z), "probs", hint=HINTS["softmax.values"])
 
 
@@ -259,7 +259,7 @@ def test_log_softmax_equals_log_of_softmax(impl, check, rng, n, c):
     expected = np.log(ref.softmax(z))
     with check, unchanged(logits=z, hint=HINTS["inplace"]):
         out = impl.log_softmax(z)
-        assert_shape(out, (n, c), "log_softmax(logits)")
+        out = assert_shape(out, (n, c), "log_softmax(logits)")
         assert_close(
             out,
             expected,
@@ -280,7 +280,7 @@ def test_log_softmax_keeps_dtype(impl, check, rng, dtype):
     z = rng.normal(0.0, 2.0, size=(6, 4)).astype(dtype)
     with check:
         out = impl.log_softmax(z)
-        assert_dtype(out, dtype, "log_softmax(logits)", HINTS["dtype"])
+        out = assert_dtype(out, dtype, "log_softmax(logits)", HINTS["dtype"])
         assert_close(
             out, ref.log_softmax(z), "log_softmax(logits)", hint=HINTS["log_softmax.values"]
         )
@@ -378,7 +378,7 @@ def test_softmax_cross_entropy_gradient_formula(impl, check, rng, n, c):
     expected = (p - onehot) / n
     with check, unchanged(logits=z, labels=y, hint=HINTS["inplace"]):
         _, dlogits = _call_ce(impl, z, y)
-        assert_shape(dlogits, (n, c), "dlogits")
+        dlogits = assert_shape(dlogits, (n, c), "dlogits")
         assert_close(
             dlogits,
             expected,
@@ -418,7 +418,7 @@ def test_softmax_cross_entropy_keeps_dtype(impl, check, rng, dtype):
     with check:
         loss, dlogits = _call_ce(impl, z, y)
         assert_python_float(loss, "loss", HINTS["ce.float"])
-        assert_dtype(dlogits, dtype, "dlogits", HINTS["dtype"])
+        dlogits = assert_dtype(dlogits, dtype, "dlogits", HINTS["dtype"])
         assert_close(
             loss, ref.cross_entropy(z, y), "loss", rtol=1e-5, atol=1e-6, hint=HINTS["ce.loss"]
         )

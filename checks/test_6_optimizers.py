@@ -12,6 +12,7 @@ from checks.helpers import (
     assert_dtype,
     assert_raises_clear,
     fail,
+    require_array,
     strict_numerics,
     unchanged,
 )
@@ -197,8 +198,19 @@ def run(opt, params, grads_seq):
     out = []
     for grads in grads_seq:
         opt.step(params, grads)
-        out.append(copy_params(params))
+        out.append(after_step(params))
     return out
+
+
+def after_step(params):
+    """A copy of params as step left them: an array that step put in is checked to be a
+    plain numpy.ndarray first (a subclass's own == and isfinite would decide otherwise)."""
+    return {
+        k: require_array(v, f"params[{k!r}] after step")
+        if issubclass(type(v), np.ndarray)
+        else v.copy()
+        for k, v in params.items()
+    }
 
 
 def check_trajectory(check, actual, expected, key, *, hint, mistakes=()):
@@ -235,7 +247,7 @@ def minimise_quadratic(opt, steps=200):
     scale = np.array([1.0, 100.0])
     for _ in range(steps):
         opt.step(params, {"x": scale * params["x"]})
-    return quadratic_loss(params["x"])
+    return quadratic_loss(require_array(params["x"], "params['x'] after 200 steps"))
 
 
 def reference_plain_sgd_loss(lr, steps=200):

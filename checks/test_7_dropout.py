@@ -11,6 +11,8 @@ from checks.helpers import (
     assert_shape,
     fail,
     numeric_gradient,
+    require_array,
+    require_number,
     strict_numerics,
     unchanged,
     unpack,
@@ -80,8 +82,8 @@ def test_dropout_forward_statistics(impl, check, rng, p, dtype):
     x = rng.uniform(0.5, 1.5, size=(400, 500)).astype(dtype)  # 200,000 positive values
     with check, unchanged(x=x, hint=HINTS["dropout.inplace"]):
         out, _ = forward(impl, x, p, True, rng)
-        assert_shape(out, x.shape, "out")
-        assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
+        out = assert_shape(out, x.shape, "out")
+        out = assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
         zeros = float(np.mean(out == 0))
         # The fraction of zeros has standard deviation sqrt(p(1-p)/n) < 0.0012: a 0.01
         # margin is over 8 standard deviations.
@@ -104,8 +106,8 @@ def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
     x = (rng.uniform(1, 2, size=(n, 60)) * rng.choice([-1, 1], size=(n, 60))).astype(dtype)
     with check, unchanged(x=x, hint=HINTS["dropout.inplace"]), strict_numerics():
         out, _ = forward(impl, x, p, True, rng)
-        assert_shape(out, (n, 60), "out")
-        assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
+        out = assert_shape(out, (n, 60), "out")
+        out = assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
         kept = out != 0
         if kept.all() or not kept.any():
             fail(
@@ -130,7 +132,7 @@ def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
     x = rng.normal(size=(6, 9)).astype(dtype)
     with check, unchanged(x=x, hint=HINTS["dropout.inplace"]):
         out, _ = forward(impl, x, 0.5, False, rng)
-        assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
+        out = assert_dtype(out, dtype, "out", HINTS["dropout.dtype"])
         assert_close(out, x, "out in eval mode", rtol=0, atol=0, hint=HINTS["dropout.eval"])
 
 
@@ -186,6 +188,7 @@ def test_dropout_forward_reproducible(impl, check, rng):
         gen = np.random.default_rng(7)
         first, _ = forward(impl, x, 0.5, True, gen)
         second, _ = forward(impl, x, 0.5, True, gen)
+        first, second = require_array(first, "out"), require_array(second, "out")
         if np.array_equal(first == 0, second == 0):
             fail(
                 "two calls with the same Generator dropped exactly the same units: each call "
@@ -208,9 +211,10 @@ def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
     dx = None
     with check, unchanged(dout=dout, hint=HINTS["dropout.inplace"]):
         out, cache = forward(impl, x, p, True, rng)
+        out = require_array(out, "out")  # its zeros are the mask that dx must follow
         dx = impl.dropout_backward(dout, cache)
-        assert_shape(dx, dout.shape, "dx")
-        assert_dtype(dx, dtype, "dx", HINTS["dropout.dtype"])
+        dx = assert_shape(dx, dout.shape, "dx")
+        dx = assert_dtype(dx, dtype, "dx", HINTS["dropout.dtype"])
         kept = out != 0
         if not np.array_equal(dx != 0, kept):
             fail(
@@ -296,7 +300,8 @@ def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
         first = model.forward(x)
         second = model.forward(x)
         expected = ref.mlp_logits(model.params, x, "relu")
-        assert_shape(first, (9, SIZES[-1]), "logits")
+        first = assert_shape(first, (9, SIZES[-1]), "logits")
+        trained = require_array(trained, "logits in train mode", HINTS["mlp.train_mode"])
         assert_close(second, first, "logits of a second eval forward", hint=HINTS["mlp.eval_mode"])
         assert_close(first, expected, "logits in eval mode", hint=HINTS["mlp.eval_mode"])
         if np.allclose(trained, first):
@@ -314,8 +319,8 @@ def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
     with check:
         model = make_model(load, rng)
         model.train()
-        first = model.forward(x)
-        second = model.forward(x)
+        first = require_array(model.forward(x), "logits", HINTS["mlp.train_mode"])
+        second = require_array(model.forward(x), "logits", HINTS["mlp.train_mode"])
         if np.allclose(first, second):
             fail(
                 "two forward passes in train mode with dropout=0.5 gave the same logits: "
@@ -338,9 +343,12 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
         logits = model.forward(x)
         gen = np.random.default_rng(11)  # the same stream of masks, through the same function
         expected = ref.mlp_logits(
-            model.params, x, "relu", dropout=lambda h: forward(impl, h, p, True, gen)[0]
+            model.params,
+            x,
+            "relu",
+            dropout=lambda h: require_array(forward(impl, h, p, True, gen)[0], "out"),
         )
-        assert_shape(logits, (9, SIZES[-1]), "logits")
+        logits = assert_shape(logits, (9, SIZES[-1]), "logits")
         if np.any(logits == 0):
             fail("some logits are exactly 0 in train mode", HINTS["mlp.logits"])
         assert_close(
@@ -363,8 +371,9 @@ def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
         model.train()
         model.rng = np.random.default_rng(seed)
         loss, grads = model.loss(x, labels)
+        loss = require_number(loss, "loss", HINTS["mlp.dropout_gradient"])
         model.rng = np.random.default_rng(seed)
-        again = model.loss(x, labels)[0]
+        again = require_number(model.loss(x, labels)[0], "loss", HINTS["mlp.dropout_gradient"])
         if loss != again:
             grads = None
             fail(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,16 @@ RESTORE = "restore it with:  git checkout -- data/{name}"
 
 
 class MnistFileError(RuntimeError):
-    """A data file is missing, corrupt or not in the IDX format."""
+    """A data file is missing, corrupt or not in the IDX format.
+
+    name: the file's name in data/; problem: what is wrong with it ("is missing", ...). The
+    grader's child reads both to name the file instead of blaming the learner's code.
+    """
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(f"data file {DATA_DIR / name} {problem}; " + RESTORE.format(name=name))
 
 
 def load_mnist(split: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
@@ -57,9 +67,11 @@ def load_mnist(split: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]
     images = _parse_idx(_read_verified(images_name), IMAGES_MAGIC, images_name)
     labels = _parse_idx(_read_verified(labels_name), LABELS_MAGIC, labels_name)
     if images.shape != (n, 28, 28) or labels.shape != (n,):
+        damaged = images_name if images.shape != (n, 28, 28) else labels_name
         raise MnistFileError(
-            f"{split} split has images {images.shape} and labels {labels.shape}, "
-            f"expected ({n}, 28, 28) and ({n},)"
+            damaged,
+            f"does not hold the {split} split: images {images.shape} and labels "
+            f"{labels.shape}, expected ({n}, 28, 28) and ({n},)",
         )
     return images, labels
 
@@ -67,22 +79,31 @@ def load_mnist(split: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]
 def _read_verified(name: str) -> bytes:
     path = DATA_DIR / name
     if not path.is_file():
-        raise MnistFileError(f"missing data file {path}; " + RESTORE.format(name=name))
-    raw = path.read_bytes()
+        raise MnistFileError(name, "is missing")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # unreadable: permissions, a broken link, ...
+        raise MnistFileError(name, f"cannot be read ({error.strerror or error})") from None
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SHA256[name]:
         raise MnistFileError(
-            f"data file {path} is corrupt (sha256 {digest[:12]}..., expected "
-            f"{SHA256[name][:12]}...); " + RESTORE.format(name=name)
+            name,
+            f"is corrupt (sha256 {digest[:12]}..., expected {SHA256[name][:12]}...)",
         )
-    return gzip.decompress(raw)
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:  # only with a SHA256 table edited too
+        raise MnistFileError(name, f"is not a valid gzip file ({error})") from None
 
 
 def _parse_idx(raw: bytes, magic: int, name: str) -> npt.NDArray[np.uint8]:
     """IDX: a big-endian int32 magic number, one int32 per dimension, then uint8 data."""
     ndim = {IMAGES_MAGIC: 3, LABELS_MAGIC: 1}[magic]
-    header = np.frombuffer(raw, dtype=">i4", count=1 + ndim)
-    if header[0] != magic:
-        raise MnistFileError(f"{name}: magic number {header[0]}, expected {magic}")
-    shape = tuple(int(d) for d in header[1:])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + ndim)).reshape(shape).copy()
+    try:
+        header = np.frombuffer(raw, dtype=">i4", count=1 + ndim)
+        if header[0] != magic:
+            raise MnistFileError(name, f"has magic number {header[0]}, expected {magic}")
+        shape = tuple(int(d) for d in header[1:])
+        return np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + ndim)).reshape(shape).copy()
+    except ValueError as error:  # too short for its header, or for the shape it declares
+        raise MnistFileError(name, f"is not in the IDX format ({error})") from None

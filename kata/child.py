@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         record["error"] = message(
             MessageKind.INTERNAL, f"the checks could not run (pytest exit code {int(code)})"
         )
+    if collector.data_error is not None:  # no verdict on the learner's code without the data
+        record["error"] = collector.data_error
     record["checks"] = collector.checks
     channel.send(record)
     return 0
@@ -128,6 +130,7 @@ class Collector:
         self.stage_number = stage_number
         self.impl_dir = impl_dir
         self.checks: list[Record] = []
+        self.data_error: Record | None = None  # the first damaged data file a check met
         self._items: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
 
@@ -154,6 +157,8 @@ class Collector:
         item = self._items.get(nodeid)
         state = self._current
         exceptions = list(getattr(item, "kata_failures", [])) + state["exceptions"]
+        if self.data_error is None:
+            self.data_error = next(filter(None, map(data_file_error, exceptions)), None)
         self.checks.append(self.describe_check(item, nodeid, state, exceptions))
 
     # -- turning a check's exceptions into a record -------------------------------------
@@ -251,6 +256,27 @@ class Collector:
             return {"file": inspect.getsourcefile(target), "line": start}
         except (OSError, TypeError):
             return None
+
+
+def data_file_error(error: BaseException) -> Record | None:
+    """The stage's "error" for a damaged MNIST file under data/ (data.MnistFileError): the
+    file named, how to restore it, and no learner file or traceback, since the learner's
+    code is not at fault; None for any other exception."""
+    # Only a check that loads MNIST imports data/, so a run without one never pays for it.
+    module = sys.modules.get("data")
+    kind = getattr(module, "MnistFileError", None)
+    if not isinstance(kind, type) or not isinstance(error, kind):
+        return None
+    if Path(getattr(module, "__file__", "") or "").resolve() != ROOT / "data" / "__init__.py":
+        return None  # some other package called data, not the kata's loader
+    name, problem = str(getattr(error, "name", "?")), str(getattr(error, "problem", error))
+    restore = str(getattr(module, "RESTORE", "restore data/{name}")).format(name=name)
+    return message(
+        MessageKind.DATA,
+        f"the kata's MNIST file data/{name} {problem}: the checks cannot run without it "
+        "(this is not a problem of your code)",
+        restore,
+    )
 
 
 def check_title(item: Any, nodeid: str) -> str:

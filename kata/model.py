@@ -49,6 +49,7 @@ class MessageKind(_Word):
     NEEDS = "needs"
     INTERNAL = "internal"  # the check's own code raised: not the learner's fault
     ERROR = "error"  # the stage could not run: import error, time-out, crash
+    DATA = "data"  # the stage could not run: a data file the kata ships is damaged
 
 
 @dataclass

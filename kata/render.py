@@ -230,7 +230,10 @@ def stage_detail(
         out.extend(message_lines(stage.error, paint, indent="  "))
         out.extend(output_lines(stage, paint))
         out.append("")
-        out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
+        if stage.error.kind == MessageKind.DATA:  # the kata's file, not the learner's code
+            out.append(f"  next: restore it as the hint says, then run  {paint(rerun, 'cyan')}")
+        else:
+            out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
         return out
     if stage.status == Status.NOT_STARTED:
         where = stage.first_stub or stage.module_file
