@@ -138,17 +138,17 @@ def run_part(
     # it never stops correct code, only what outlives its time-out
     cpu = math.ceil(time_limit * (os.cpu_count() or 1)) + 10
     nonce = channel.new_nonce()
-    child = Supervised(
+    with Supervised(
         command,
         cwd=place.kata_dir,
         env=child_env(place.scratch),
         limits=Limits(memory_mb, cpu_seconds=cpu if isolated else None, strict=isolated),
         stdin=channel.settings_line(nonce, place.sandbox),
-    )
-    assert child.process.stdout is not None and child.process.stderr is not None  # pipes
-    trap = OutputTrap(child.process.stdout, live)
-    reader = ChannelReader(child.process.stderr)
-    outcome = child.wait(time_limit)
+    ) as child:  # the child's tree ends on every way out, a signal's included
+        assert child.process.stdout is not None and child.process.stderr is not None  # pipes
+        trap = OutputTrap(child.process.stdout, live)
+        reader = ChannelReader(child.process.stderr)
+        outcome = child.wait(time_limit)
     trap.thread.join(timeout=2)
     reader.thread.join(timeout=2)
     received = channel.parse(bytes(reader.data), nonce)

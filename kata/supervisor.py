@@ -129,6 +129,8 @@ class Supervised:
         become_subreaper()
         self._children_before = _own_children()
         self.started = time.monotonic()
+        self._done = threading.Event()
+        self._ending = threading.Lock()
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
@@ -138,15 +140,34 @@ class Supervised:
             stderr=subprocess.PIPE,
             **self._popen_options(limits),
         )
-        assert self.process.stdin is not None
         try:
-            self.process.stdin.write(stdin)
-            self.process.stdin.close()
-        except OSError:  # the child ended before it read: its exit says why
-            pass
-        self._done = threading.Event()
-        if self.memory_mb and self.can.psutil:
-            threading.Thread(target=self._watch_memory, daemon=True).start()
+            assert self.process.stdin is not None
+            try:
+                self.process.stdin.write(stdin)
+                self.process.stdin.close()
+            except OSError:  # the child ended before it read: its exit says why
+                pass
+            if self.memory_mb and self.can.psutil:
+                threading.Thread(target=self._watch_memory, daemon=True).start()
+        except BaseException:  # a signal, even here: nothing of the child's may outlive us
+            self.end()
+            raise
+
+    def __enter__(self) -> Supervised:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
+
+    def end(self) -> None:
+        """End the child's whole tree and the orphans it left, once: after that its pid may
+        belong to another process."""
+        with self._ending:  # the memory watcher's thread may end it too
+            if self._done.is_set():
+                return
+            self._done.set()
+            kill_tree(self.process)
+            kill_orphans(self._children_before)
 
     def _popen_options(self, limits: Limits) -> dict[str, Any]:
         if os.name == "nt":
@@ -167,9 +188,7 @@ class Supervised:
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            self._done.set()
-            kill_tree(self.process)
-            kill_orphans(self._children_before)
+            self.end()
         return Outcome(
             self.process.returncode,
             timed_out and not self.out_of_memory,
@@ -187,7 +206,7 @@ class Supervised:
         while not self._done.wait(WATCH_SECONDS):
             if _tree_rss(root) > limit:
                 self.out_of_memory = True
-                kill_tree(self.process)
+                self.end()
                 return
 
 

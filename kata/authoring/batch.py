@@ -5,6 +5,9 @@
 Each subfolder of `submissions/` holds one student's stage files (a copy of exercises/).
 Every stage of every submission runs in its own process under the time and memory limits,
 so one hanging or crashing submission costs its own time limit and never stops the batch.
+Each is graded from a copy, isolated (kata/workspace.py, kata/sandbox.py): its processes
+can write neither another submission nor the instructor's checkout, nor read them or
+`solutions/`. The first line of the log says which isolation was in force.
 
 The CSV grows by one row as each submission is graded, so a batch stopped by Ctrl-C,
 SIGTERM or SIGHUP keeps every finished score; `--resume` then grades only the rest.
@@ -56,6 +59,7 @@ def grade_submissions(
     json_dir: Path | str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each submission's row, as soon as it is graded."""
+    said: set[str] = set()
     for index, submission in enumerate(submissions, start=1):
         row: dict[str, Any] = {"submission": submission.name}
         try:
@@ -65,6 +69,7 @@ def grade_submissions(
                 run_all=True,
                 memory_mb=memory_mb,
                 time_limit=time_limit,
+                isolate=True,
             )
         except Exception as error:  # a submission the grader cannot even read
             row.update({"total": 0.0, "note": f"not graded: {error}"})
@@ -73,6 +78,10 @@ def grade_submissions(
             )
             yield row
             continue
+        for notice in result.notices:  # the isolation, and the limits this system cannot hold
+            if notice not in said:
+                said.add(notice)
+                print(f"batch: {notice}", flush=True)
         scores = {s.number: scoring.stage_score(s) for s in result.stages}
         for stage_result in result.stages:
             row[f"stage_{stage_result.number}"] = round(scores[stage_result.number], 3)
