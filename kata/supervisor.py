@@ -20,7 +20,9 @@ Each limit uses the system's own mechanism where there is one, and a portable on
   (PR_SET_PDEATHSIG), should the grader itself be killed.
 - **For credit** (`Limits.strict`): the size of any file it writes, its open files and
   its CPU seconds are capped too (RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CPU), so that a
-  process that escapes the tree still stops by itself.
+  process that escapes the tree still stops by itself; and, for a grader running as root,
+  the number of its processes and threads, by a pids cgroup that also lists every process
+  it started, for the kill (kata/cgroups.py).
 
 Nothing here is fatal: a mechanism the system refuses is skipped, and `capabilities()` says
 what holds, so that the grader can say once which limit it could not enforce.
@@ -36,6 +38,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from kata.cgroups import PidsGroup, task_limit
 
 try:
     import psutil
@@ -125,21 +129,27 @@ class Supervised:
     ) -> None:
         self.memory_mb = limits.memory_mb
         self.can = capabilities()
+        self.group = PidsGroup.make(task_limit()) if limits.strict else None
         self.out_of_memory = False
         become_subreaper()
         self._children_before = _own_children()
         self.started = time.monotonic()
         self._done = threading.Event()
         self._ending = threading.Lock()
-        self.process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            **self._popen_options(limits),
-        )
+        try:
+            self.process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                **self._popen_options(limits, self.group),
+            )
+        except BaseException:
+            if self.group is not None:
+                self.group.end()
+            raise
         try:
             assert self.process.stdin is not None
             try:
@@ -168,11 +178,14 @@ class Supervised:
             self._done.set()
             kill_tree(self.process)
             kill_orphans(self._children_before)
+            if self.group is not None:
+                self.group.end()
 
-    def _popen_options(self, limits: Limits) -> dict[str, Any]:
+    def _popen_options(self, limits: Limits, group: PidsGroup | None) -> dict[str, Any]:
         if os.name == "nt":
             return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-        options: dict[str, Any] = {"preexec_fn": _posix_limits(limits, self.can.rlimit_as)}
+        preexec = _posix_limits(limits, self.can.rlimit_as, group)
+        options: dict[str, Any] = {"preexec_fn": preexec}
         if self.can.process_group:
             options["start_new_session"] = True
         return options
@@ -224,7 +237,9 @@ def _tree_rss(root: Any) -> int:
     return total
 
 
-def _posix_limits(limits: Limits, rlimit_as: bool) -> Callable[[], None]:
+def _posix_limits(
+    limits: Limits, rlimit_as: bool, group: PidsGroup | None = None
+) -> Callable[[], None]:
     """What the child runs before exec: cap its address space (and, strict, its files and
     CPU time), no core dumps, die with the grader. Never fatal: each is skipped where the
     system refuses it (the memory watcher still holds the memory limit)."""
@@ -247,6 +262,11 @@ def _posix_limits(limits: Limits, rlimit_as: bool) -> Callable[[], None]:
     prctl = _libc_prctl()
 
     def apply() -> None:
+        if group is not None:
+            try:
+                group.join()
+            except OSError:
+                pass  # the part runs without the cap: nothing of it may depend on the group
         for name, cap in caps:
             try:
                 which = getattr(resource, name)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kata import sandbox
+from kata import cgroups, sandbox
 from kata.stages import ROOT
 from tests.test_grader import AS_BATCH_BODY, assert_no_traceback, broken_copy, grader
 
@@ -127,3 +127,29 @@ def test_the_solutions_pass_every_stage_isolated(tmp_path):
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert [s["status"] for s in doc["stages"]] == ["passed"] * 8, proc.stdout
     assert doc["stages"][-1]["gate"]["accuracy"] >= 0.97
+
+
+FORKS = """    import os, time
+    started = 0
+    try:
+        for _ in range(200):  # bounded, should the cap ever be missing
+            if os.fork() == 0:
+                time.sleep(30)
+                os._exit(0)
+            started += 1
+    finally:
+        print("FORKED", started, flush=True)
+"""
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="needs root and a pids cgroup")
+def test_an_isolated_part_cannot_start_more_than_its_processes(tmp_path):
+    impl = broken_copy(tmp_path, FORKS)
+    out = tmp_path / "r.json"
+    proc = grader("1", "--impl", str(impl), "--isolate", "--json", str(out))
+    stage = json.loads(out.read_text(encoding="utf-8"))["stages"][0]
+    forked = [int(line.split()[1]) for line in stage["output"].splitlines() if "FORKED" in line]
+    assert forked and max(forked) < cgroups.task_limit() < 200, stage["output"][-2000:]
+    assert stage["status"] != "passed"
+    assert_no_traceback(proc)
+    assert not [p for p in os.listdir(cgroups.ROOTS[0]) if p.startswith("kata-")]
