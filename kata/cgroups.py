@@ -34,7 +34,12 @@ def task_limit() -> int:
 class PidsGroup:
     """One part's pids cgroup."""
 
+    path: Path
+    join_fd: int  # its cgroup.procs, opened here: the child only writes to it before exec
+
     def __init__(self, path: Path) -> None:
+        if sys.platform != "linux":
+            raise OSError("pids cgroups are Linux's")  # make() never gets here elsewhere
         self.path = path
         self.join_fd = os.open(path / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
 
@@ -61,6 +66,8 @@ class PidsGroup:
 
     def end(self) -> None:
         """End every process in the group, then remove it."""
+        if sys.platform != "linux":
+            return
         os.close(self.join_fd)
         for _ in range(100):  # a process may fork while the others are being killed
             pids = self.members()

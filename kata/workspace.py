@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kata import sandbox, trusted
+from kata import cgroups, sandbox, trusted
 from kata.impl import display_path
 from kata.notebook.cells import stage_notebook
 from kata.notebook.sourcemap import SourceMap, materialize
@@ -93,7 +93,10 @@ class Workspace:
         hidden = [str(ROOT), str(self.source_dir), str(self.source_dir.parent)]
         self._sandbox = sandbox.policy([str(self.kata_dir)], [str(self.dir), str(tmp)], hidden)
         self.isolation = "landlock"
-        self.notices.append(sandbox.describe())
+        limit = (
+            f"; at most {cgroups.task_limit()} processes and threads" if cgroups.available() else ""
+        )
+        self.notices.append(sandbox.describe() + limit)
 
     def place(self) -> Place:
         scratch = self._scratch / "tmp" if self._sandbox and self._scratch else None
