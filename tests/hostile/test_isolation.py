@@ -153,3 +153,30 @@ def test_an_isolated_part_cannot_start_more_than_its_processes(tmp_path):
     assert stage["status"] != "passed"
     assert_no_traceback(proc)
     assert not [p for p in os.listdir(cgroups.ROOTS[0]) if p.startswith("kata-")]
+
+
+LIMITS = """import resource as _resource
+for _name in ("RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CPU", "RLIMIT_CORE"):
+    print("LIMIT", _name, _resource.getrlimit(getattr(_resource, _name))[0])
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="rlimits as Linux sets them")
+@pytest.mark.parametrize("isolated", [False, True], ids=["own run", "isolated"])
+def test_isolated_parts_have_capped_files_and_cpu_time(tmp_path, isolated):
+    impl = broken_copy(tmp_path, AS_BATCH_BODY, LIMITS)
+    out = tmp_path / "r.json"
+    grader("1", "--impl", str(impl), "--json", str(out), *(["--isolate"] * isolated))
+    stage = json.loads(out.read_text(encoding="utf-8"))["stages"][0]
+    limits = {
+        line.split()[1]: int(line.split()[2])
+        for line in stage["output"].splitlines()
+        if line.startswith("LIMIT ")
+    }
+    assert limits["RLIMIT_CORE"] == 0
+    capped = {name: 0 < limits[name] < 2**40 for name in ("RLIMIT_FSIZE", "RLIMIT_CPU")}
+    assert capped == {"RLIMIT_FSIZE": isolated, "RLIMIT_CPU": isolated}, limits
+    if isolated:
+        assert limits["RLIMIT_FSIZE"] == 256 * 1024 * 1024 and limits["RLIMIT_NOFILE"] <= 1024
+        assert limits["RLIMIT_CPU"] >= 20 * (os.cpu_count() or 1)  # never below the time limit
+    assert stage["status"] == "passed"
