@@ -64,6 +64,7 @@ def gradescope_document(result: RunResult) -> dict[str, Any]:
     summary = f"{result.stages_passed} of {result.total_stages} stages passed"
     if result.tampered:
         summary += "; results are not comparable: " + ", ".join(result.tampered)
+    summary += "".join(f"\n{notice}" for notice in result.notices)  # the isolation in force
     return {
         "score": round(sum(t["score"] for t in tests), 6),
         "execution_time": round(result.seconds, 3),
