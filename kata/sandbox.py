@@ -10,7 +10,9 @@ starts and can never be lifted. Its rules:
   submission's copy: not the instructor's checkout, not `solutions/`, not other submissions;
 - write only the submission's copy and the part's scratch folder;
 - no TCP connections (Landlock ABI 4+), and no signals to processes outside the sandbox,
-  the grader included (ABI 6+).
+  the grader included (ABI 6+);
+- no capabilities: a grader running as root (an autograder container) leaves its child
+  root in name only, unable to load kernel modules, reboot, or regain any power by exec.
 
 `status()` tells whether this system has it; the grader says which isolation was in force.
 Elsewhere (macOS, Windows, an old kernel) an isolated run says it is not isolated: a
@@ -30,6 +32,18 @@ SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH = 1
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 28, 47, 4
+# SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP and SECBIT_NO_CAP_AMBIENT_RAISE set, SECBIT_KEEP_CAPS
+# clear, each with its LOCKED bit: exec as root grants nothing back, and nothing undoes it.
+NOROOT, NO_SETUID_FIXUP, KEEP_CAPS_LOCKED, NO_CAP_AMBIENT_RAISE = (
+    0b11,
+    0b1100,
+    0b10_0000,
+    0b1100_0000,
+)
+SECUREBITS_LOCKED_DOWN = NOROOT | NO_SETUID_FIXUP | KEEP_CAPS_LOCKED | NO_CAP_AMBIENT_RAISE
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+LAST_CAPABILITY = 63
 
 # Filesystem rights (include/uapi/linux/landlock.h)
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -170,6 +184,50 @@ def enter(rules: dict[str, Any]) -> None:
             raise SandboxError(f"landlock_restrict_self: {os.strerror(ctypes.get_errno())}")
     finally:
         os.close(ruleset)
+    drop_capabilities(libc)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_capabilities(libc: Any) -> None:
+    """Give up every capability, for good: the bounding and ambient sets, then the process's
+    own, with the secure bits locked so that no exec restores them. A process that has none
+    (not root) has nothing to drop."""
+    if os.geteuid() != 0 and not _has_capabilities():
+        return
+    for capability in range(LAST_CAPABILITY + 1):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the kernel's last
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if libc.prctl(PR_SET_SECUREBITS, SECUREBITS_LOCKED_DOWN, 0, 0, 0) != 0:
+        raise SandboxError(f"prctl(SET_SECUREBITS): {os.strerror(ctypes.get_errno())}")
+    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    empty = (_CapData * 2)()
+    if libc.capset(ctypes.byref(header), empty) != 0:
+        raise SandboxError(f"capset: {os.strerror(ctypes.get_errno())}")
+    if _has_capabilities():
+        raise SandboxError("capabilities remain after dropping them")
+
+
+def _has_capabilities() -> bool:
+    """Whether this process still has an effective capability (from /proc/self/status)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16) != 0
+    except (OSError, ValueError):
+        pass
+    return False
 
 
 def _allow(libc: Any, ruleset: int, path: str, access: int) -> None:
