@@ -203,7 +203,7 @@ def drop_capabilities(libc: Any) -> None:
     """Give up every capability, for good: the bounding and ambient sets, then the process's
     own, with the secure bits locked so that no exec restores them. A process that has none
     (not root) has nothing to drop."""
-    if os.geteuid() != 0 and not _has_capabilities():
+    if sys.platform != "linux" or (os.geteuid() != 0 and not _has_capabilities()):
         return
     for capability in range(LAST_CAPABILITY + 1):
         libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the kernel's last
