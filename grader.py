@@ -142,17 +142,26 @@ def run_once(args: argparse.Namespace, stages: list[Stage], out: IO[str] = sys.s
         except BrokenPipeError:
             pass  # the reader went away: the next write of the main thread ends the run
 
-    result = grade(
-        args.impl,
-        stages,
-        run_all=args.all,
-        seed=args.seed,
-        memory_mb=args.memory_mb,
-        time_limit=args.time_limit,
-        isolate=args.isolate or bool(args.gradescope),
-        on_stage=on_stage,
-        live=live,
-    )
+    try:
+        result = grade(
+            args.impl,
+            stages,
+            run_all=args.all,
+            seed=args.seed,
+            memory_mb=args.memory_mb,
+            time_limit=args.time_limit,
+            isolate=args.isolate or bool(args.gradescope),
+            on_stage=on_stage,
+            live=live,
+        )
+    except ImplError as error:  # e.g. an isolated submission that holds a symbolic link
+        print(f"grader: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    # The machine-readable results first: a reader that stops early (| head) loses nothing.
+    if args.json:
+        export.write_json(result, args.json)
+    if args.gradescope:
+        export.write_gradescope(result, args.gradescope)
     shown = sys.maxsize if args.verbose else render.SHOWN_FAILURES
     out.write(
         render.render(
@@ -165,10 +174,6 @@ def run_once(args: argparse.Namespace, stages: list[Stage], out: IO[str] = sys.s
         )
     )
     out.flush()
-    if args.json:
-        export.write_json(result, args.json)
-    if args.gradescope:
-        export.write_gradescope(result, args.gradescope)
     return 0 if result.passed else 1
 
 

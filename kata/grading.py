@@ -107,11 +107,10 @@ def grade_stage(
     )
     module_path = workspace.dir / stage.module_file
     if not module_path.is_file():
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             f"missing file: {result.module_file}",
             "copy it from a fresh exercises/ folder",
-            kind=MessageKind.ERROR,
         )
         return result
     waiting = [n for n in all_needs(stage) if n in earlier and earlier[n].status != Status.PASSED]
@@ -134,14 +133,13 @@ def grade_stage(
         result.output_bytes += run.output_bytes
         changed = workspace.verify()
         if changed:
-            result.status = Status.ERROR
-            result.error = Message(
+            stage_error(
+                result,
                 "the kata's own files were changed while your code ran ("
                 + ", ".join(changed[:3])
                 + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
                 + "): the results of this stage cannot be trusted",
                 "your code must not write into the kata's folders (checks/, kata/, data/)",
-                kind=MessageKind.ERROR,
             )
             break
         merge_part(result, part, run, workspace)
@@ -164,36 +162,32 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         )
         return
     if run.out_of_memory:
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             "the checks used more memory than the limit allows and were stopped",
             "look for an array that grows in a loop, or an (N, N) array where (N,) was meant",
-            kind=MessageKind.ERROR,
         )
         return
     if run.channel_problem is not None:
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             f"{run.channel_problem}: the results of this stage cannot be trusted",
             "look for code that writes to file descriptors it did not open, or exits early",
-            kind=MessageKind.ERROR,
         )
         return
     if run.results is None:
         code = run.returncode
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             f"the checks' process ended without a result (exit code {code}): did your code "
             "call os._exit(), or run out of memory?",
             None,
-            kind=MessageKind.ERROR,
         )
         return
     if not isinstance(run.results, dict):
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             "the checks' report is malformed: the results of this stage cannot be trusted",
-            kind=MessageKind.ERROR,
         )
         return
     if run.results.get("error"):
@@ -214,11 +208,10 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
             run.results.get("checks"), shipped.expected_checks(part.check_file), workspace.where
         )
     except IncompleteResults as problem:
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             f"{problem}: the results of this stage cannot be trusted",
             "run it again; if it persists, look for code that exits, skips or writes files",
-            kind=MessageKind.ERROR,
         )
         return
     result.checks.extend(checks)
@@ -252,6 +245,14 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         result.first_stub = stubs[0] if stubs else None
 
 
+def stage_error(
+    result: StageResult, text: str, hint: str | None = None, where: str | None = None
+) -> None:
+    """The stage ends in "error", for the reason `text` says."""
+    result.status = Status.ERROR
+    result.error = Message(text, hint, where, kind=MessageKind.ERROR)
+
+
 HANG_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
@@ -271,21 +272,19 @@ def probe_without_running(
     try:
         untouched, first = stub_is_untouched(module_path, shipped.stub_names(stage.number))
     except SyntaxError as error:
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             f"SyntaxError: {error.msg}",
             None,
             workspace.where({"file": str(module_path), "line": error.lineno}),
-            kind=MessageKind.ERROR,
         )
         return result
     except UnreadableSource as problem:
-        result.status = Status.ERROR
-        result.error = Message(
+        stage_error(
+            result,
             str(problem),
             "save the file as UTF-8 (your editor's 'Save with encoding'), plain Python source",
             workspace.where({"file": str(module_path), "line": 1}),
-            kind=MessageKind.ERROR,
         )
         return result
     result.waiting_for = waiting

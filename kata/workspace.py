@@ -10,24 +10,31 @@ A run gets a scratch folder of its own, removed at the end:
 
 Isolated (grading for credit: the batch, Gradescope, `--isolate`), a submission is graded
 from its copy, never from its own folder, and its children run in the sandbox of
-kata/sandbox.py, which lets them write only `impl/` and `tmp/`.
+kata/sandbox.py, which lets them write only `impl/` and `tmp/`. The copy is made by the
+grader, outside the sandbox, so it takes plain files and folders only: a symbolic link (to
+`solutions/`, to another student's work, to any file the grader can read) is refused, as is
+a submission larger than any set of stage modules can be.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from kata import cgroups, sandbox, trusted
-from kata.impl import display_path
+from kata.impl import ImplError, display_path
 from kata.notebook.cells import stage_notebook
 from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import Place
 from kata.stages import ROOT, Stage
 
-IMPL_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+MAX_SUBMISSION_BYTES = 32 * 1024 * 1024  # stage modules and notebooks are a few MB at most
 
 
 class Workspace:
@@ -55,7 +62,7 @@ class Workspace:
                 self.source_map = materialize(self.source_dir, self._scratch / "impl")
                 self.dir = self._scratch / "impl"
             elif self.isolate:
-                shutil.copytree(self.source_dir, self._scratch / "impl", ignore=IMPL_IGNORED)
+                copy_submission(self.source_dir, self._scratch / "impl")
                 self.dir = self._scratch / "impl"
             if self.isolate:
                 self._enter_sandbox()
@@ -66,7 +73,7 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            remove_tree(self._scratch)
             self._scratch = None
 
     @property
@@ -127,3 +134,49 @@ class Workspace:
         if self.dir != self.source_dir and path.is_relative_to(self.dir):
             path = self.source_dir / path.relative_to(self.dir)  # the copy's file is theirs
         return f"{display_path(path)}:{location['line']}"
+
+
+def copy_submission(source: Path, destination: Path) -> None:
+    """Copy a submission's plain files and folders (not `__pycache__`, not hidden ones);
+    ImplError, naming it, for a symbolic link, a device or pipe, or too many bytes."""
+    total = 0
+    destination.mkdir()
+    for folder, subfolders, files in os.walk(source):
+        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
+        for name in [*subfolders, *sorted(f for f in files if not _skipped(f))]:
+            path = Path(folder, name)
+            info = os.lstat(path)
+            shown = display_path(path)
+            if stat.S_ISLNK(info.st_mode):
+                raise ImplError(f"{shown} is a symbolic link: a submission holds plain files")
+            target = destination / path.relative_to(source)
+            if stat.S_ISDIR(info.st_mode):
+                target.mkdir()
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                raise ImplError(f"{shown} is not a regular file: a submission holds plain files")
+            total += info.st_size
+            if total > MAX_SUBMISSION_BYTES:
+                raise ImplError(
+                    f"{display_path(source)} holds more than {MAX_SUBMISSION_BYTES >> 20} MB: "
+                    "a submission holds its stage modules (and notebooks), not data"
+                )
+            shutil.copyfile(path, target, follow_symlinks=False)
+
+
+def _skipped(name: str) -> bool:
+    return name == "__pycache__" or name.startswith(".") or name.endswith(".pyc")
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a scratch folder, however deep the learner's code nested folders in it
+    (shutil.rmtree recurses, and Python 3.11's stops at about a thousand levels)."""
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        return
+    except (OSError, RecursionError):
+        if sys.platform != "win32" and shutil.which("rm"):
+            subprocess.run(["rm", "-rf", "--", str(path)], check=False)
+        else:
+            shutil.rmtree(path, ignore_errors=True)

@@ -7,11 +7,11 @@ changed) and runs `python grader.py` on it in a subprocess, exactly as a learner
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 from kata.stages import ROOT, STAGES
+from tests.run import run
 
 AS_BATCH_BODY = """    require_array(x, "x")
     if x.ndim == 1:
@@ -24,13 +24,8 @@ AS_BATCH_BODY = """    require_array(x, "x")
 
 def grader(*args, timeout=120, env=None):
     started = time.monotonic()
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, str(ROOT / "grader.py"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         timeout=timeout,
         env={**os.environ, **(env or {}), "NO_COLOR": "1"},
     )

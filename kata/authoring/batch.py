@@ -27,6 +27,7 @@ from typing import Any
 
 from kata import arguments, export, interrupts, scoring
 from kata.grading import grade
+from kata.impl import ImplError
 from kata.runner import DEFAULT_MEMORY_MB
 from kata.stages import STAGES, Stage, find_stage
 
@@ -63,8 +64,10 @@ def grade_submissions(
     for index, submission in enumerate(submissions, start=1):
         row: dict[str, Any] = {"submission": submission.name}
         try:
+            if submission.is_symlink():  # followed, it could be solutions/ or another's work
+                raise ImplError(f"{submission.name} is a symbolic link, not a submission folder")
             result = grade(
-                str(submission),
+                str(submission.absolute()),  # a path, never a name such as "solutions"
                 stages,
                 run_all=True,
                 memory_mb=memory_mb,
@@ -72,10 +75,9 @@ def grade_submissions(
                 isolate=True,
             )
         except Exception as error:  # a submission the grader cannot even read
-            row.update({"total": 0.0, "note": f"not graded: {error}"})
-            print(
-                f"[{index}/{len(submissions)}] {submission.name}: not graded ({error})", flush=True
-            )
+            why = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            row.update({"total": 0.0, "note": f"not graded: {why}"})
+            print(f"[{index}/{len(submissions)}] {submission.name}: not graded ({why})", flush=True)
             yield row
             continue
         for notice in result.notices:  # the isolation, and the limits this system cannot hold

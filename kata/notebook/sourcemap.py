@@ -154,6 +154,10 @@ def _provided_modules() -> dict[str, str]:
     return {name: path.read_text(encoding="utf-8") for name, path in found.items()}
 
 
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(line, str) for line in value)
+
+
 def materialize(
     notebooks_dir: Path | str,
     out_dir: Path | str,
@@ -181,6 +185,14 @@ def materialize(
             nb = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
                 raise ValueError("no list of cells")
+            for number, cell in enumerate(nb["cells"], start=1):
+                text = cell.get("source", "") if isinstance(cell, dict) else None
+                if not (
+                    isinstance(cell, dict)
+                    and isinstance(cell.get("metadata", {}), dict)
+                    and (isinstance(text, str) or _strings(text))
+                ):
+                    raise ValueError(f"cell {number} is not a notebook cell")
         except (OSError, ValueError) as error:
             problem = f"{shown} is not a readable notebook ({error})"
             source_map.problems.append(problem)

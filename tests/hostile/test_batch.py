@@ -14,6 +14,7 @@ import pytest
 
 from kata.authoring.batch import columns, parse_stages, to_csv
 from kata.stages import ROOT
+from tests.run import run
 from tests.test_grader import AS_BATCH_BODY, assert_no_traceback
 from tests.test_instructor import submission
 from tests.test_platforms import _alive
@@ -144,13 +145,8 @@ def test_resume_grades_only_what_the_stopped_batch_had_not(tmp_path):
     bob.write_text(source.replace(HANG, AS_BATCH_BODY), encoding="utf-8")
     with open(scores, "a", encoding="utf-8", newline="") as handle:
         handle.write("carol,3.3,pass")  # as if the machine went down while writing carol's row
-    proc = subprocess.run(
+    proc = run(
         batch_command(folder, scores, "--resume"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         env=batch_env(scratch),
         timeout=120,
     )
@@ -180,13 +176,8 @@ def test_resume_refuses_a_csv_of_another_stage_selection(tmp_path, existing, say
     submission(folder, "alice")
     scores = tmp_path / "scores.csv"
     scores.write_bytes(existing.encode("utf-8"))
-    proc = subprocess.run(
+    proc = run(
         batch_command(folder, scores, "--resume"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         timeout=60,
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -200,13 +191,8 @@ def test_without_resume_an_existing_csv_is_replaced(tmp_path):
     folder.mkdir()
     scores = tmp_path / "scores.csv"
     scores.write_text("name,grade\r\nalice,A\r\n", encoding="utf-8")
-    proc = subprocess.run(
+    proc = run(
         batch_command(folder, scores),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -217,7 +203,7 @@ def test_without_resume_an_existing_csv_is_replaced(tmp_path):
     "args", [["--memory-mb", "0"], ["--memory-mb", "lots"], ["--time-limit", "nan"]]
 )
 def test_invalid_batch_values_are_usage_errors(tmp_path, args):
-    proc = subprocess.run(
+    proc = run(
         [
             sys.executable,
             "-m",
@@ -227,11 +213,6 @@ def test_invalid_batch_values_are_usage_errors(tmp_path, args):
             str(tmp_path / "s.csv"),
             *args,
         ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         timeout=60,
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -245,13 +226,8 @@ def test_the_memory_cap_reaches_the_stage_processes(tmp_path):
     folder = tmp_path / "submissions"
     submission(folder, "alice")
     scores = tmp_path / "scores.csv"
-    proc = subprocess.run(
+    proc = run(
         batch_command(folder, scores, "--memory-mb", "1"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
