@@ -9,8 +9,9 @@ starts and can never be lifted. Its rules:
   settings, the kata's own files for this run (a copy, kata/workspace.py) and the
   submission's copy: not the instructor's checkout, not `solutions/`, not other submissions;
 - write only the submission's copy and the part's scratch folder;
-- no TCP connections (Landlock ABI 4+), and no signals to processes outside the sandbox,
-  the grader included (ABI 6+);
+- no network: run as root, a network namespace of its own with no interface up (nothing
+  goes out, UDP included); otherwise at least no TCP connections (Landlock ABI 4+);
+- no signals to processes outside the sandbox, the grader included (ABI 6+);
 - no capabilities: a grader running as root (an autograder container) leaves its child
   root in name only, unable to load kernel modules, reboot, or regain any power by exec.
 
@@ -32,6 +33,7 @@ SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH = 1
 PR_SET_NO_NEW_PRIVS = 38
+CLONE_NEWNET = 0x40000000
 PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 28, 47, 4
 # SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP and SECBIT_NO_CAP_AMBIENT_RAISE set, SECBIT_KEEP_CAPS
 # clear, each with its LOCKED bit: exec as root grants nothing back, and nothing undoes it.
@@ -112,8 +114,10 @@ def describe() -> str:
     """The isolation in force, for the run's notices."""
     abi = abi_version()
     extra = []
-    if abi >= 4:
+    if _root():
         extra.append("no network")
+    elif abi >= 4:
+        extra.append("no TCP")
     if abi >= 6:
         extra.append("no signals outside it")
     return (
@@ -169,6 +173,8 @@ def enter(rules: dict[str, Any]) -> None:
     if abi >= 6:
         attr.scoped, size = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL, 24
     libc = _libc()
+    if _root() and libc.unshare(CLONE_NEWNET) != 0:  # first: it needs the capabilities
+        raise SandboxError(f"unshare(CLONE_NEWNET): {os.strerror(ctypes.get_errno())}")
     ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), size, 0)
     if ruleset < 0:
         raise SandboxError(f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
@@ -199,11 +205,15 @@ class _CapData(ctypes.Structure):
     ]
 
 
+def _root() -> bool:
+    return sys.platform == "linux" and os.geteuid() == 0
+
+
 def drop_capabilities(libc: Any) -> None:
     """Give up every capability, for good: the bounding and ambient sets, then the process's
     own, with the secure bits locked so that no exec restores them. A process that has none
     (not root) has nothing to drop."""
-    if sys.platform != "linux" or (os.geteuid() != 0 and not _has_capabilities()):
+    if not _root() and not _has_capabilities():
         return
     for capability in range(LAST_CAPABILITY + 1):
         libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the kernel's last

@@ -31,6 +31,8 @@ _probe("write own folder", lambda: open(__file__ + ".note", "w", encoding="utf-8
 _probe("temporary file", lambda: __import__("tempfile").TemporaryFile().close())
 _probe("signal the grader", lambda: _os.kill(_os.getppid(), 0))
 _probe("connect", lambda: _socket.create_connection(("127.0.0.1", 9), timeout=1).close())
+_udp = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+_probe("udp", lambda: _udp.sendto(b"hello", ("127.0.0.1", 9)))
 try:  # Linux's
     _status = open("/proc/self/status", encoding="ascii").read().splitlines()
     print("CAPABILITIES", [l.split()[1] for l in _status if l.startswith("CapEff")][0])
@@ -76,6 +78,8 @@ def test_an_isolated_submission_reaches_only_its_own_copy(tmp_path):
             "temporary file": "allowed",
             "signal the grader": "denied",
             "connect": "denied",
+            # run as root: a network namespace of its own; otherwise Landlock stops TCP only
+            "udp": "denied" if os.geteuid() == 0 else "allowed",
         }, probes
         assert "CAPABILITIES 0000000000000000" in doc["stages"][0]["output"]  # root in name only
         assert doc["stages"][0]["status"] == "passed", doc["stages"][0]
