@@ -5,9 +5,12 @@ grader's own children, and are ended when the part ends."""
 
 import json
 import sys
+import time
 
+import psutil
 import pytest
 
+from kata import cgroups
 from tests.test_grader import AS_BATCH_BODY, assert_no_traceback, broken_copy, grader
 from tests.test_platforms import _alive
 
@@ -36,3 +39,41 @@ def test_a_double_forked_process_ends_with_its_part(tmp_path, isolated):
     pids = [int(line.split()[1]) for line in output.splitlines() if line.startswith("ORPHAN")]
     assert pids, "the orphan never ran: " + output
     assert not _alive(pids[0]), "the detached process outlived the grader"  # waits 3 s
+
+
+# The red team's hopper: a detached process that waits for the checks' child to be reaped,
+# then changes its pid faster than a scan-then-kill can follow (bounded: 30 forks, then it
+# lingers 15 s and ends by itself). It prints its final pid for the test to look up.
+HOPPER = """import os as _os, time as _time
+def _hopper():
+    parent = _os.getpid()
+    if _os.fork():
+        return
+    _os.setsid()
+    if _os.fork():
+        _os._exit(0)
+    start = _time.monotonic()
+    while _os.path.exists(f"/proc/{parent}") and _time.monotonic() - start < 60:
+        _time.sleep(0.0005)
+    for _ in range(30):
+        if _os.fork():
+            _os._exit(0)
+    _time.sleep(15)
+    _os._exit(0)
+_hopper()
+"""
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="needs root and a pids cgroup")
+def test_a_process_that_races_the_kill_ends_with_its_isolated_part(tmp_path):
+    impl = broken_copy(tmp_path, AS_BATCH_BODY, HOPPER)
+    proc = grader("1", "--impl", str(impl), "--isolate")
+    assert_no_traceback(proc)
+    time.sleep(1)
+    survivors = [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if any(str(impl) in part or "kata-run-" in part for part in p.info["cmdline"] or [])
+        and p.status() != psutil.STATUS_ZOMBIE
+    ]
+    assert not survivors, f"left running: {survivors}"
