@@ -127,3 +127,20 @@ def test_invalid_command_line_values_are_usage_errors(args):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert args[0] in proc.stderr
     assert_no_traceback(proc)
+
+
+# In-process patching of the collector that turns checks into records: believed until the
+# audit outside the learner's process (the grades-for-credit issue) lands; then it turns green.
+PATCH_COLLECTOR = """import sys as _sys
+_collector = _sys.modules["__main__"].Collector
+_describe = _collector.describe_check
+def _passed(self, item, nodeid, state, exceptions):
+    return _describe(self, item, nodeid, {**state, "failed": False, "skipped": False}, [])
+_collector.describe_check = _passed
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="in-process patching: the grades-for-credit audit")
+def test_patching_the_collector_does_not_pass(tmp_path):
+    _, stage = stage_one(tmp_path, "    return x\n", PATCH_COLLECTOR)  # a wrong as_batch
+    assert stage["status"] != "passed"
