@@ -20,14 +20,20 @@ class Stopped(BaseException):
 
 def stop_on_signals() -> None:
     """SIGTERM and SIGHUP (where the system has them) raise Stopped in the main thread;
-    Ctrl-C keeps raising KeyboardInterrupt."""
+    Ctrl-C raises KeyboardInterrupt. The first one wins: from then on all three are ignored,
+    so that a second Ctrl-C, or a scheduler's SIGTERM that follows a SIGHUP, cannot cut
+    short the cleanup the first one started."""
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
 
     def stop(signum: int, frame: object) -> None:
+        for name in names:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Stopped(signum)
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), stop)
+    for name in names:
+        signal.signal(getattr(signal, name), stop)
 
 
 def exit_status(stop: KeyboardInterrupt | Stopped) -> int:

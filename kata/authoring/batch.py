@@ -93,7 +93,11 @@ def grade_submissions(
             "results not comparable: " + ", ".join(result.tampered) if result.tampered else ""
         )
         if json_dir:
-            export.write_json(result, Path(json_dir) / f"{submission.name}.json")
+            try:
+                export.write_json(result, Path(json_dir) / f"{submission.name}.json")
+            except OSError as error:  # the score still counts: the row says what is missing
+                why = f"{type(error).__name__}: {error}"
+                row["note"] = "; ".join(filter(None, [row["note"], f"no JSON written ({why})"]))
         print(
             f"[{index}/{len(submissions)}] {submission.name}: "
             f"{result.stages_passed}/{len(stages)} stages passed, "
@@ -263,7 +267,16 @@ def grade_batch(
         todo, stages, time_limit=args.time_limit, memory_mb=args.memory_mb, json_dir=args.json_dir
     )
     for row in graded:
-        append_row(csv_path, row, stages)
+        try:
+            append_row(csv_path, row, stages)
+        except OSError as error:  # a full disk: what is written stays, --resume goes on
+            print(
+                f"batch: cannot write {args.csv} ({error}); it holds {len(done)} of "
+                f"{len(submissions)} submissions: free some space, then run the same "
+                "command with --resume",
+                file=sys.stderr,
+            )
+            return 1
         done.add(row["submission"])
     print(f"wrote {args.csv} ({len(submissions)} submissions)")
     return 0

@@ -232,3 +232,16 @@ def test_the_memory_cap_reaches_the_stage_processes(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert read_csv(scores)[1][0]["stage_1_status"] == "error"
+
+
+def test_a_result_json_that_cannot_be_written_costs_no_score(tmp_path):
+    folder = tmp_path / "submissions"
+    submission(folder, "alice")
+    scores = tmp_path / "scores.csv"
+    not_a_folder = tmp_path / "results"
+    not_a_folder.write_text("a file where the folder should be\n", encoding="utf-8")
+    proc = run(batch_command(folder, scores, "--json-dir", str(not_a_folder)), timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_no_traceback(proc)
+    _, rows = read_csv(scores)
+    assert rows[0]["stage_1_status"] == "passed" and "no JSON written" in rows[0]["note"]

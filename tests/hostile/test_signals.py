@@ -17,9 +17,10 @@ from tests.test_platforms import _alive
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
-@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP", "SIGTERM twice"])
 def test_a_signal_ends_the_learners_process_too(tmp_path, name):
-    signum = getattr(signal, name)
+    """ "twice": a second signal while the first one's cleanup runs changes nothing."""
+    signum = getattr(signal, name.split()[0])
     pid_file = tmp_path / "child.pid"
     body = f"    import os\n    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
     body += "    while True:\n        pass\n"
@@ -39,6 +40,11 @@ def test_a_signal_ends_the_learners_process_too(tmp_path, name):
     assert pid_file.exists(), "the learner's function never ran"
     time.sleep(0.3)  # the pid is written before the loop starts
     proc.send_signal(signum)
+    if name.endswith("twice"):
+        for _ in range(20):  # over the whole of the cleanup
+            time.sleep(0.01)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
     output = proc.communicate(timeout=30)[0].decode("utf-8", "replace")
     assert proc.returncode == 128 + signum, output
     assert "Traceback" not in output, output
