@@ -11,9 +11,9 @@ A run gets a scratch folder of its own, removed at the end:
 Isolated (grading for credit: the batch, Gradescope, `--isolate`), a submission is graded
 from its copy, never from its own folder, and its children run in the sandbox of
 kata/sandbox.py, which lets them write only `impl/` and `tmp/`. The copy is made by the
-grader, outside the sandbox, so it takes plain files and folders only: a symbolic link (to
-`solutions/`, to another student's work, to any file the grader can read) is refused, as is
-a submission larger than any set of stage modules can be.
+grader, outside the sandbox, so it takes the modules and notebooks only, as plain files: a
+symbolic link that it would have to follow (to `solutions/`, to another student's work) is
+refused, never followed; other files are left out.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import Place
 from kata.stages import ROOT, Stage
 
+COPIED_SUFFIXES = {".py", ".ipynb"}  # all the grader reads of a submission
 MAX_SUBMISSION_BYTES = 32 * 1024 * 1024  # stage modules and notebooks are a few MB at most
 
 
@@ -137,31 +138,34 @@ class Workspace:
 
 
 def copy_submission(source: Path, destination: Path) -> None:
-    """Copy a submission's plain files and folders (not `__pycache__`, not hidden ones);
-    ImplError, naming it, for a symbolic link, a device or pipe, or too many bytes."""
+    """Copy what the grader reads of a submission: its Python modules and notebooks (not
+    `__pycache__`, not hidden files), each a plain file. A module or notebook that is a
+    symbolic link, which the copy would have to follow, is refused (ImplError, naming it);
+    linked folders and all other files are left out, whatever they are."""
     total = 0
     destination.mkdir()
     for folder, subfolders, files in os.walk(source):
-        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
-        for name in [*subfolders, *sorted(f for f in files if not _skipped(f))]:
+        # a linked folder is not walked (os.walk does not follow it) and not copied
+        subfolders[:] = sorted(
+            d for d in subfolders if not _skipped(d) and not Path(folder, d).is_symlink()
+        )
+        for name in subfolders:
+            (destination / Path(folder, name).relative_to(source)).mkdir()
+        for name in sorted(f for f in files if Path(f).suffix in COPIED_SUFFIXES):
             path = Path(folder, name)
-            info = os.lstat(path)
-            shown = display_path(path)
-            if stat.S_ISLNK(info.st_mode):
-                raise ImplError(f"{shown} is a symbolic link: a submission holds plain files")
-            target = destination / path.relative_to(source)
-            if stat.S_ISDIR(info.st_mode):
-                target.mkdir()
+            if _skipped(name):
                 continue
+            info = os.lstat(path)
             if not stat.S_ISREG(info.st_mode):
-                raise ImplError(f"{shown} is not a regular file: a submission holds plain files")
+                kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+                raise ImplError(f"{display_path(path)} is {kind}: a submission holds plain files")
             total += info.st_size
             if total > MAX_SUBMISSION_BYTES:
                 raise ImplError(
-                    f"{display_path(source)} holds more than {MAX_SUBMISSION_BYTES >> 20} MB: "
-                    "a submission holds its stage modules (and notebooks), not data"
+                    f"{display_path(source)} holds more than {MAX_SUBMISSION_BYTES >> 20} MB "
+                    "of modules and notebooks"
                 )
-            shutil.copyfile(path, target, follow_symlinks=False)
+            shutil.copyfile(path, destination / path.relative_to(source), follow_symlinks=False)
 
 
 def _skipped(name: str) -> bool:

@@ -54,13 +54,24 @@ def test_a_symlinked_module_is_refused_not_followed(tmp_path):
 
 
 @posix_links
-def test_a_dangling_symlink_is_refused_without_a_traceback(tmp_path):
+def test_other_links_and_files_are_left_out_of_the_copy(tmp_path):
+    """Only modules and notebooks are copied: a dangling link, a linked folder (to the
+    checkout's solutions/) and a large data file change nothing, and are not followed."""
     impl = tmp_path / "impl"
     shutil.copytree(ROOT / "solutions", impl)
     (impl / "README").symlink_to(tmp_path / "nowhere")
-    proc = grader("1", "--impl", str(impl), "--isolate")
-    assert proc.returncode == 2 and "symbolic link" in proc.stderr
+    (impl / "ref").symlink_to(ROOT / "solutions", target_is_directory=True)
+    (impl / "weights.npy").write_bytes(b"\0" * (40 << 20))
+    out = tmp_path / "r.json"
+    prefix = "import os as _os\nprint('COPY', sorted(_os.listdir(_os.path.dirname(__file__))))\n"
+    source = (impl / "shapes.py").read_text(encoding="utf-8")
+    (impl / "shapes.py").write_text(prefix + source, encoding="utf-8")
+    proc = grader("1", "--impl", str(impl), "--isolate", "--json", str(out))
     assert_no_traceback(proc)
+    stage = json.loads(out.read_text(encoding="utf-8"))["stages"][0]
+    assert stage["status"] == "passed", proc.stdout + proc.stderr
+    copied = next(line for line in stage["output"].splitlines() if line.startswith("COPY"))
+    assert "README" not in copied and "'ref'" not in copied and "weights" not in copied
 
 
 def test_a_folder_named_solutions_is_graded_as_the_folder_it_is(tmp_path):
