@@ -1,5 +1,7 @@
-"""Run a command of the kata as a learner or an instructor would, and read what it said."""
+"""Run a command of the kata as a learner or an instructor would, and read what it said;
+and make a copy of the kata to run it in."""
 
+import shutil
 import subprocess
 
 from kata.stages import ROOT
@@ -17,3 +19,29 @@ def run(command, *, timeout=60, env=None, cwd=ROOT):
         timeout=timeout,
         env=env,
     )
+
+
+# What a copy of the kata needs to grade: the grader, its settings, the checks and data, and
+# the implementations.
+KATA_FILES = (
+    "grader.py",
+    "pyproject.toml",
+    "kata",
+    "checks",
+    "data",
+    "solutions",
+    "exercises",
+    "notebooks",
+)
+
+
+def copy_kata(home):
+    """Copy the kata into the folder `home` (made here, with its parents); returns it."""
+    home.mkdir(parents=True, exist_ok=True)
+    for name in KATA_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, home / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, home / name)
+    return home

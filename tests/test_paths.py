@@ -3,37 +3,17 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from kata.stages import ROOT
-
-COPIED = (
-    "grader.py",
-    "pyproject.toml",
-    "kata",
-    "checks",
-    "data",
-    "solutions",
-    "exercises",
-    "notebooks",
-)
+from tests.run import copy_kata
 
 
 @pytest.fixture(scope="module")
 def kata_copy(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home") / "José Müller" / "my kata — copy"
-    home.mkdir(parents=True)
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, home / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, home / name)
-    return home
+    return copy_kata(tmp_path_factory.mktemp("home") / "José Müller" / "my kata — copy")
 
 
 def run_grader(home, *args):

@@ -123,4 +123,5 @@ def test_plain_pytest_runs_the_checks_on_the_solutions():
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert " passed" in proc.stdout.splitlines()[-1]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert " passed" in last and "failed" not in last and "skipped" not in last, last

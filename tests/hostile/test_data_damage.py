@@ -3,14 +3,11 @@ stage reads "error" with the file and how to restore it, no learner file, no tra
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 import pytest
 
-from kata.stages import ROOT
-from tests.test_paths import COPIED
+from tests.run import copy_kata, run
 
 VICTIM = "t10k-images-idx3-ubyte.gz"  # what stage 1's flatten_images check loads
 
@@ -28,14 +25,7 @@ DAMAGE = {"truncated": truncate, "missing": os.remove, "not-gzip": not_gzip}
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    home = tmp_path_factory.mktemp("kata")
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, home / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, home / name)
-    return home
+    return copy_kata(tmp_path_factory.mktemp("kata"))
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
@@ -44,13 +34,9 @@ def test_a_damaged_data_file_is_named_with_how_to_restore_it(pristine, damage):
     saved = victim.read_bytes()
     DAMAGE[damage](victim)
     try:
-        proc = subprocess.run(
+        proc = run(
             [sys.executable, "grader.py", "1", "--impl", "solutions", "--json", "r.json"],
             cwd=pristine,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
             timeout=120,
             env={**os.environ, "NO_COLOR": "1"},
         )

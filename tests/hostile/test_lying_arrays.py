@@ -1,13 +1,12 @@
 """Arrays that lie under comparison: a learner's function returns an ndarray subclass whose
 ==, -, abs, ufuncs, array functions or .shape agree with anything, or an object whose
 __array__ answers differently at every call. The checks compare a plain copy of what came
-back, and refuse anything but a numpy.ndarray with a message that says so."""
+back, and refuse anything but a numpy.ndarray with a message that says so. That correct
+code still passes every fast check is proven in tests/test_solutions.py."""
 
 import json
 import shutil
 import string
-import subprocess
-import sys
 
 import pytest
 
@@ -171,29 +170,3 @@ def test_an_object_that_only_acts_like_an_array_is_refused(tmp_path, how):
     for check in looked:
         assert check["status"] == "failed", (check["id"], proc.stdout)
         assert any("should be a NumPy array, got" in t for t in texts([check])), check
-
-
-def test_the_solutions_still_pass_every_fast_check():
-    """The plain copies cost correct code nothing: every check but the gate passes."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "checks",
-            "--impl=solutions",
-            "-q",
-            "--ignore=checks/test_8_gate.py",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    last = proc.stdout.strip().splitlines()[-1]
-    assert " passed" in last and "failed" not in last and "skipped" not in last, last

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from kata.stages import ROOT
-from tests.run import run
+from tests.run import copy_kata, run
 from tests.test_grader import assert_no_traceback, grader
 from tests.test_instructor import submission
 
@@ -113,13 +113,7 @@ def test_a_deep_tree_left_in_the_scratch_is_removed(tmp_path):
 
 
 def test_a_notebook_cell_that_is_not_a_cell_is_an_error(tmp_path):
-    home = tmp_path / "kata"
-    home.mkdir()
-    for name in ("grader.py", "pyproject.toml", "kata", "checks", "data", "solutions", "exercises"):
-        source = ROOT / name
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, home / name)
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    home = copy_kata(tmp_path / "kata")
     path = home / "notebooks" / "1_shapes.ipynb"
     nb = json.loads(path.read_text(encoding="utf-8"))
     nb["cells"].insert(0, "not a cell")
