@@ -189,8 +189,26 @@ def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mis
 
 
 def _at(name, index):
-    """The name of one element: `out[2, 0]`; a `{}` in the name marks where the index goes."""
-    return name.replace("{}", _where(index)) if "{}" in name else name + _where(index)
+    """The name of one element: `out[2, 0]`; a `{}` in the name marks where the index goes.
+    A name that is a phrase, not an expression ("weights drawn twice with seed 7"), gets
+    "weights drawn twice with seed 7: element [1, 0]" rather than a glued-on index."""
+    if "{}" in name:
+        return name.replace("{}", _where(index))
+    if not len(index):
+        return name
+    return f"{name}: element {_where(index)}" if _is_phrase(name) else name + _where(index)
+
+
+def _is_phrase(name):
+    """True for a name with a space outside brackets: words, not an expression like
+    `out` or `softmax(x, y)`."""
+    depth = 0
+    for char in name:
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == " " and depth == 0:
+            return True
+    return False
 
 
 def _where(index):
@@ -299,7 +317,7 @@ def assert_gradient(analytic, numeric, name, *, tol=1e-7, hint=None, mistakes=No
         hint = found[0]
     worst = np.unravel_index(np.argmax(err), err.shape)
     fail(
-        f"{name}{_where(worst)} is {analytic[worst]:.6g}, "
+        f"{_at(name, worst)} is {analytic[worst]:.6g}, "
         f"the numerical gradient is {numeric[worst]:.6g} "
         f"(relative error {err[worst]:.1e}, allowed {tol:.0e}; "
         f"{int((err > tol).sum())} of {err.size} elements off)",

@@ -153,9 +153,11 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
     if run.timed_out:
         result.status = Status.TIMED_OUT
         where = hang_location(run.hang_trace, workspace)
+        line = hang_location(run.hang_trace, workspace, code=True)
         result.error = Message(
             f"the checks did not finish within {part.time_limit:.0f} s"
-            + ("; this is where your code was when it was stopped:" if where else ""),
+            + ("; this is where your code was when it was stopped:" if where else "")
+            + (f"\n    {line}" if where and line else ""),
             "look for a loop whose condition never changes, or work that grows far too fast",
             where,
             kind=MessageKind.ERROR,
@@ -200,6 +202,7 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
                 workspace.where(raw.get("location")),
                 kind=MessageKind(raw.get("kind", "error")),
             )
+            workspace.explain(result.error)
         except (KeyError, TypeError, ValueError, AttributeError):
             result.error = Message("the checks' report is malformed", kind=MessageKind.ERROR)
         return
@@ -215,6 +218,9 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         )
         return
     result.checks.extend(checks)
+    for check in checks:  # a notebook's NameError: what to move into which cell
+        for message in check.messages:
+            workspace.explain(message)
     for raw in run.results["checks"]:
         props = raw.get("properties") or {}
         if "gate_accuracy" in props:
@@ -256,12 +262,14 @@ def stage_error(
 HANG_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
-def hang_location(trace: str, workspace: Workspace) -> str | None:
-    """The innermost line of the learner's code in a faulthandler dump, if any."""
+def hang_location(trace: str, workspace: Workspace, *, code: bool = False) -> str | None:
+    """The innermost line of the learner's code in a faulthandler dump, if any (with
+    code=True: that line's code, as the learner wrote it)."""
     for match in HANG_FRAME.finditer(trace):  # faulthandler lists the innermost frame first
         path = Path(match["file"])
         if path.is_relative_to(workspace.dir):
-            return workspace.where({"file": str(path), "line": int(match["line"])})
+            place = {"file": str(path), "line": int(match["line"])}
+            return workspace.code_at(place) if code else workspace.where(place)
     return None
 
 

@@ -19,6 +19,7 @@ refused, never followed; other files are left out.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -29,12 +30,14 @@ from typing import Any
 
 from kata import cgroups, sandbox, trusted
 from kata.impl import ImplError, display_path
+from kata.model import Message
 from kata.notebook.cells import stage_notebook
 from kata.notebook.sourcemap import SourceMap, materialize
 from kata.runner import Place
 from kata.stages import ROOT, Stage
 
 COPIED_SUFFIXES = {".py", ".ipynb"}  # all the grader reads of a submission
+NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 MAX_SUBMISSION_BYTES = 32 * 1024 * 1024  # stage modules and notebooks are a few MB at most
 
 
@@ -62,6 +65,7 @@ class Workspace:
             if self.spec == "notebooks":
                 self.source_map = materialize(self.source_dir, self._scratch / "impl")
                 self.dir = self._scratch / "impl"
+                self.notices.extend(self.source_map.advice)  # what to move into which cell
             elif self.isolate:
                 copy_submission(self.source_dir, self._scratch / "impl")
                 self.dir = self._scratch / "impl"
@@ -128,13 +132,34 @@ class Workspace:
         if not location or not location.get("file"):
             return None
         if self.source_map is not None:
-            mapped = self.source_map.locate(location["file"], location["line"])
+            mapped = self.source_map.describe(location["file"], location["line"])
             if mapped:
                 return mapped
         path = Path(location["file"])
         if self.dir != self.source_dir and path.is_relative_to(self.dir):
             path = self.source_dir / path.relative_to(self.dir)  # the copy's file is theirs
         return f"{display_path(path)}:{location['line']}"
+
+    def explain(self, message: Message) -> None:
+        """A notebook's NameError for a name that lives in a cell the grader does not read
+        gets the hint that says what to move where."""
+        if self.source_map is None:
+            return
+        match = NAME_ERROR.search(message.text)
+        if match and match.group(1) in self.source_map.outside:
+            message.hint = self.source_map.outside[match.group(1)]
+
+    def code_at(self, location: dict[str, Any] | None) -> str | None:
+        """The line of code at {"file", "line"} from a child, as the learner wrote it (for
+        a notebook, the line of its cell); None when it cannot be read."""
+        if not location or not location.get("file"):
+            return None
+        try:
+            lines = Path(location["file"]).read_text(encoding="utf-8").splitlines()
+            text = lines[int(location["line"]) - 1].strip()
+        except (OSError, ValueError, IndexError, TypeError):
+            return None
+        return text or None
 
 
 def copy_submission(source: Path, destination: Path) -> None:

@@ -11,8 +11,8 @@ what exercises/ holds) and split into cells:
     code       provided code (imports, constants, helpers), tagged "provided"
     code       one cell per function/class the learner writes, tagged "exercise", holding
                the stub exactly as exercises/<module>.py has it
-    code       the check: the stage's checks on the exercise cells as last run, shown as the
-               grader shows them
+    code       the check: the stage's checks on the saved notebook, as the grader runs and
+               shows them
     code       stages 5-8: a look at what is happening (activations, gradients, optimizer
                paths, dropout, learning curves)
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import difflib
 import json
 import sys
@@ -197,18 +198,18 @@ else:
     kata_nb = kernel.setup({stage}, globals())"""
 
 CHECK_SOURCE = """\
-# Check your work: the checks of stage {stage} on the exercise cells as you last ran them
-# (run them first), shown as `python grader.py {stage}` shows them. From a terminal, after
-# saving this notebook:  python grader.py {stage} --impl notebooks
-kata_nb.check()"""
+# Check your work: save this notebook (Ctrl-S), then run this cell. It grades the saved
+# notebook exactly as  python grader.py {stage} --impl notebooks  does, and says so when
+# what you ran differs from what is saved.
+kata_nb.check()  # NameError: name 'kata_nb'? Run the setup cell at the top first."""
 
 CHECK_SOURCE_GATE = """\
-# Check your work: the fast checks of stage {stage} on the exercise cells as you last ran them
-# (run them first), shown as `python grader.py {stage}` shows them.
-# The MNIST gate is not run here: it trains your network for a few minutes. Once these
-# checks pass, save this notebook and run from a terminal in the kata folder:
+# Check your work: save this notebook (Ctrl-S), then run this cell. It runs the fast checks
+# of stage {stage} on the saved notebook exactly as the grader does, and says so when what
+# you ran differs from what is saved. The MNIST gate is not run here: it trains your network
+# for a few minutes. Once these checks pass, run from a terminal in the kata folder:
 #     python grader.py {stage} --impl notebooks
-kata_nb.check()"""
+kata_nb.check()  # NameError: name 'kata_nb'? Run the setup cell at the top first."""
 
 LOOK_TEXT = {
     5: (
@@ -248,7 +249,7 @@ LOOK_STAGES = tuple(sorted(LOOK_TEXT))
 LOOK_SOURCE = """\
 # {title}.
 # Uses the code as you last ran it; rerun after changing something.
-kata_nb.look()"""
+kata_nb.look()  # NameError: name 'kata_nb'? Run the setup cell at the top first."""
 
 
 def _intro(stage: Stage, docstring: str, chunks: list[Chunk]) -> str:
@@ -269,15 +270,59 @@ def _intro(stage: Stage, docstring: str, chunks: list[Chunk]) -> str:
         "provided cells.\n"
         "- In each exercise cell, replace `# YOUR CODE HERE` and the "
         "`raise NotImplementedError(...)` below it with your code, then run the cell. Keep "
-        "any helper you add inside the same cell: the grader reads only the exercise and "
-        "provided cells.\n"
-        f"- The check cell at the bottom grades the exercise cells as you last ran them, "
-        f"with the checks and messages of `python grader.py {stage.number}`. From a terminal, "
-        f"`python grader.py {stage.number} --impl notebooks` grades the saved notebook.\n"
+        "any helper (and any import) you add inside the same cell: the grader reads only "
+        "the exercise and provided cells. Cells of your own are for trying things out.\n"
+        "- Save the notebook (Ctrl-S), then run the check cell at the bottom: it grades the "
+        "saved notebook exactly as "
+        f"`python grader.py {stage.number} --impl notebooks` does from a terminal, and "
+        "tells you when what you ran is not what is saved.\n"
         "- Code of earlier stages comes from their notebooks as saved (`from .affine import "
         "affine_forward` reads `2_affine.ipynb`): save a notebook after changing it."
     )
     return "\n\n".join(p for p in parts if p)
+
+
+SETUP_FIRST = (
+    "# Run the setup cell at the top first: it lets this notebook import the kata's code\n"
+    '# (without it: "attempted relative import with no known parent package").\n'
+)
+NUMPY_IMPORT = "import numpy as np"
+
+
+def _imports_numpy(chunks: list[Chunk]) -> bool:
+    for chunk in chunks:
+        if chunk.kind != PROVIDED_TAG:
+            continue
+        for node in ast.walk(ast.parse(chunk.source)):
+            if isinstance(node, ast.Import) and any(
+                a.name == "numpy" and a.asname == "np" for a in node.names
+            ):
+                return True
+    return False
+
+
+def provided_imports(chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks with what a provided cell needs when it is not the learner's kernel that
+    runs it, but the grader's module: `import numpy as np` in the first provided cell of
+    every stage (the learner's code is NumPy code, whether or not the reference needs np),
+    and above the first relative import, the reminder that the setup cell makes it work."""
+    chunks = [dataclasses.replace(c) for c in chunks]
+    if not _imports_numpy(chunks):
+        first = next((c for c in chunks if c.kind == PROVIDED_TAG and c.name is None), None)
+        if first is None:
+            first = Chunk(PROVIDED_TAG, "")
+            chunks.insert(0, first)
+        first.source = NUMPY_IMPORT + ("\n\n" + first.source if first.source else "")
+    for chunk in chunks:
+        if chunk.kind != PROVIDED_TAG:
+            continue
+        lines = chunk.source.split("\n")
+        for index, line in enumerate(lines):
+            if line.startswith("from ."):
+                lines.insert(index, SETUP_FIRST.rstrip("\n"))
+                chunk.source = "\n".join(lines)
+                return chunks
+    return chunks
 
 
 def build_notebook(
@@ -290,6 +335,7 @@ def build_notebook(
     names = exercise_names(source, filename)
     text = generate_stub(source, filename, stage.number) if stub else source
     docstring, chunks = split_module(text, filename, names)
+    chunks = provided_imports(chunks)
     cells: list[tuple[str, str, dict[str, Any]]] = [
         ("markdown", _intro(stage, docstring, chunks), {}),
         ("code", SETUP_SOURCE.format(stage=stage.number), {"tags": [SETUP_TAG]}),

@@ -9,9 +9,18 @@ The setup cell makes a `Session` and keeps it in the notebook's own namespace::
     kata_nb.look()       # the look cell (stages 5-8)
 
 The session makes the kata's other stages importable (`from .affine import ...` reads
-the saved notebooks), remembers the source of every exercise cell as it last ran, and
-grades exactly that, as `python grader.py N` would. All its state lives in the session:
-running the setup cell again starts a fresh one and retires the old.
+the saved notebooks) and remembers what every cell defined as it last ran.
+
+The check grades what the grader grades: the saved notebook, materialized exactly as
+`python grader.py N --impl notebooks` materializes it. What ran in the kernel is compared
+with that file, and a difference is said plainly, with what to do: "not saved" (save and
+run the check again), "written in a cell of your own" (move it into the exercise cell), a
+helper the grader cannot see. Only where the notebook's file is not in the kernel's folder
+(Colab: the notebook lives in Drive) does the check grade the exercise cells as last run,
+and it says so.
+
+All its state lives in the session: running the setup cell again starts a fresh one and
+retires the old.
 """
 
 from __future__ import annotations
@@ -36,11 +45,17 @@ from kata.markers import exercise_names, parse_stub_message
 from kata.model import RunResult
 from kata.notebook.cells import (
     EXERCISE_TAG,
+    GRADED_TAGS,
     NOTEBOOKS_DIR,
+    Cell,
+    bound_names,
+    cell_label,
     cell_source,
     cell_tags,
     defined_names,
+    free_names,
     notebook_file,
+    python_source,
     stage_notebook,
 )
 from kata.notebook.plots import LOOKS
@@ -61,14 +76,35 @@ def setup(stage: Stage | int | str, namespace: dict[str, Any] | None = None) -> 
     return session
 
 
+@dataclasses.dataclass
+class Ran:
+    """One cell as it last ran in the kernel."""
+
+    source: str
+    cell_id: str | None = None  # sent by JupyterLab and Notebook 7; None elsewhere
+
+
+@dataclasses.dataclass
+class SavedCell:
+    """A code cell of the saved notebook, as a message names it."""
+
+    label: str
+    source: str
+    tags: list[str]
+    cell_id: str | None
+
+
 class Session:
     """One stage notebook's life in a kernel: what ran, where the notebooks are, temp dirs."""
 
     def __init__(self, stage: Stage) -> None:
         self.stage = stage
         self.notebooks_dir = notebooks_dir_for(stage)
+        # the notebook's own file is here: grade it as saved, as the grader does
+        self.file_mode = stage_notebook(stage, Path.cwd()).exists()
         self.names = saved_exercise_names(stage, self.notebooks_dir)
         self.ran: dict[str, str] = {}  # exercise name -> the source it last ran with
+        self.cells: dict[str, Ran] = {}  # every name a cell bound -> that cell as it ran
         self.last_result: RunResult | None = None
         self._temp_dirs: list[tempfile.TemporaryDirectory[str]] = []
         self._shell = _shell()
@@ -98,9 +134,16 @@ class Session:
         self._temp_dirs.clear()
 
     def record_cell(self, info: Any = None) -> None:
-        """pre_run_cell: remember the last source run for each exercise name it defines."""
+        """pre_run_cell: remember, for every name a cell binds, the cell as it ran (its
+        source, and its id where the front end sends one)."""
         source = getattr(info, "raw_cell", None)
-        if not source or source.lstrip().startswith("%%"):
+        if not source:
+            return
+        cell_id = getattr(info, "cell_id", None)
+        ran = Ran(source, cell_id if isinstance(cell_id, str) else None)
+        for name in bound_names(python_source(source)[0]):
+            self.cells[name] = ran
+        if source.lstrip().startswith("%%"):
             return  # a cell magic is not Python: the saved cell is graded instead
         for name in defined_names(source):
             if name in self.names:
@@ -120,16 +163,26 @@ class Session:
         return out, source_map
 
     def check(self) -> None:
-        """The check cell: grade the exercise cells as last run, show it as the grader does."""
+        """The check cell: grade the stage as the grader does (the saved notebook; on Colab,
+        the exercise cells as last run), shown as the grader shows it, with what differs
+        between the kernel and the saved notebook said first."""
         from kata import render
         from kata.grading import grade
 
-        out, source_map = self.current_build()
+        if self.file_mode:
+            out = self._temp_dir("kata-check-")
+            source_map = materialize(self.notebooks_dir, out)  # what the grader reads
+        else:
+            out, source_map = self.current_build()
         fast = dataclasses.replace(
             self.stage, parts=tuple(p for p in self.stage.parts if not p.slow)
         )
         result = relocate(grade(str(out), stages=(fast,)), out, source_map, self.notebooks_dir)
+        result.notices.extend(source_map.advice)  # as the grader's run has them
         colour = not os.environ.get("NO_COLOR") and self._shell is not None
+        warnings = self.differences(source_map) if self.file_mode else []
+        for warning in warnings:
+            print(f"! {warning}\n")
         print(render.render(result, colour=colour, command="python grader.py").rstrip("\n"))
         notes = self.notes(source_map)
         if notes:
@@ -138,9 +191,142 @@ class Session:
                 print(f"  note: {note}")
         self.last_result = result
 
-    def notes(self, source_map: SourceMap) -> list[str]:
-        """What the learner should know about what was graded: run, saved, unsaved."""
+    def saved_cells(self) -> list[SavedCell]:
+        """The code cells of this stage's saved notebook (empty if it cannot be read)."""
+        try:
+            nb = json.loads(stage_notebook(self.stage, self.notebooks_dir).read_text("utf-8"))
+            cells: list[Cell] = [c for c in nb["cells"] if isinstance(c, dict)]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        found = []
+        for position, cell in enumerate(cells):
+            if cell.get("cell_type") != "code":
+                continue
+            cell_id = cell.get("id")
+            found.append(
+                SavedCell(
+                    cell_label(cells, position),
+                    cell_source(cell),
+                    cell_tags(cell),
+                    cell_id if isinstance(cell_id, str) else None,
+                )
+            )
+        return found
+
+    def differences(self, source_map: SourceMap) -> list[str]:
+        """What ran in this kernel that the grader will not see, and what to do about it:
+        unsaved changes, an exercise run from another cell, a helper outside the graded
+        cells."""
+        saved = self.saved_cells()
+        if not saved:
+            return []
+        by_id = {c.cell_id: c for c in saved if c.cell_id}
+        exercise = {
+            names[0]: c
+            for c in saved
+            if EXERCISE_TAG in c.tags
+            for names in [defined_names(c.source)]
+            if names
+        }
+        told = " ".join(source_map.advice)  # the grader's own advice is shown already
+
+        def origin(ran: Ran) -> SavedCell | None:
+            """The saved cell this ran from: by id, else by its text; None if not saved."""
+            if ran.cell_id is not None and ran.cell_id in by_id:
+                return by_id[ran.cell_id]
+            if ran.cell_id is None:
+                same = [c for c in saved if c.source.strip() == ran.source.strip()]
+                return same[0] if same else None
+            return None
+
+        unsaved: list[str] = []
+        unknown: list[str] = []
+        warnings: list[str] = []
+        for name in sorted(self.ran):
+            target = exercise.get(name)
+            ran = self.cells.get(name)
+            if target is None or ran is None:
+                continue
+            came = origin(ran)
+            if came is target:
+                if ran.source.strip() != target.source.strip():
+                    unsaved.append(name)
+            elif came is None and ran.cell_id is None:
+                unknown.append(name)  # an unsaved edit of some cell: which, we cannot tell
+            elif f"`{name}`" not in told:
+                where = came.label if came is not None else "a new cell that is not saved yet"
+                warnings.append(
+                    f"Your `{name}` ran from {where}, but the grader reads only "
+                    f"{target.label}: move your code there (replacing the stub), save the "
+                    "notebook (Ctrl-S), then run this cell again."
+                )
+        if unsaved or unknown:
+            names = ", ".join(f"`{n}`" for n in unsaved + unknown)
+            text = (
+                f"Not saved: you ran {names} as it is not in the saved notebook. This check "
+                "graded the saved notebook, as `python grader.py` does: save it (Ctrl-S), "
+                "then run this cell again."
+            )
+            if unknown:
+                labels = " / ".join(exercise[n].label for n in unknown)
+                text += f" (Written in a cell of your own? Move it into {labels} first.)"
+            warnings.insert(0, text)
         shown = display_path(stage_notebook(self.stage, self.notebooks_dir))
+        for path, segments in source_map.files.items():
+            if not any(seg.notebook == shown for seg in segments):
+                continue
+            free = free_names(Path(path).read_text(encoding="utf-8"))
+            graded = [c for c in saved if any(t in c.tags for t in GRADED_TAGS)]
+            for name in sorted(free):
+                ran = self.cells.get(name)
+                if ran is None or f"`{name}`" in told:
+                    continue
+                came = origin(ran)
+                if came is not None and came in graded:
+                    continue  # a graded cell: the grader has it too
+                users = sorted(exercise[u].label for u in free[name] if u in exercise)
+                target_label = users[0] if users else "the exercise cell that uses it"
+                where = came.label if came is not None else "a cell you ran"
+                warnings.append(
+                    f"`{name}` comes from {where}, which the grader does not read: there it "
+                    f"is a NameError. Move it (or its import) into {target_label}, save the "
+                    "notebook (Ctrl-S), then run this cell again."
+                )
+        session = os.environ.get("JPY_SESSION_NAME", "")
+        mine = notebook_file(self.stage)
+        if session.endswith(".ipynb") and Path(session).name != mine:
+            warnings.append(
+                f"This notebook is {Path(session).name}, but the grader reads {mine} in the "
+                f"same folder: work in {mine} (or save this one under that name)."
+            )
+        return warnings
+
+    def notes(self, source_map: SourceMap) -> list[str]:
+        """What the learner should know about what was graded."""
+        shown = display_path(stage_notebook(self.stage, self.notebooks_dir))
+        notes: list[str] = []
+        if self.file_mode:
+            notes.append(
+                f"Graded {shown} as saved, as  python grader.py {self.stage.number} --impl "
+                "notebooks  does."
+            )
+        else:
+            notes.extend(self._kernel_mode_notes(source_map, shown))
+        skipped = [s for s in source_map.skipped if s[0] == shown]
+        for _, label, line, text in skipped[:3]:
+            notes.append(
+                f"`{text}` ({label}, line {line} of that cell) is IPython, not Python: the "
+                "grader skips that line. Move it into a cell of its own to keep it out."
+            )
+        if any(p.slow for p in self.stage.parts):
+            notes.append(
+                "The MNIST gate was not run here. When these checks pass, save the notebook "
+                f"and run  python grader.py {self.stage.number} --impl notebooks  from a "
+                "terminal."
+            )
+        return notes + source_map.problems
+
+    def _kernel_mode_notes(self, source_map: SourceMap, shown: str) -> list[str]:
         segments = [
             (s.name, s)
             for segs in source_map.files.values()
@@ -153,27 +339,22 @@ class Session:
         notes: list[str] = []
         if ran and saved:
             notes.append(
-                f"Graded as last run in this kernel: {', '.join(ran)}; as saved (not run "
-                f"yet): {', '.join(saved)}."
+                f"Graded as last run in this kernel: {', '.join(ran)}; as in {shown} (not "
+                f"run yet): {', '.join(saved)}."
             )
         elif ran:
             notes.append("Graded the exercise cells as last run in this kernel.")
         else:
             notes.append(
-                "Graded the exercise cells as saved: none of them has run in this kernel yet."
+                f"Graded the exercise cells as in {shown}: none of them has run in this kernel yet."
             )
         if unsaved:
             notes.append(
-                f"What you ran of {', '.join(unsaved)} differs from the saved notebook, which "
-                "is what the grader reads from a terminal: save it (Ctrl-S)."
+                f"The grader reads {shown}, not this kernel: to grade from a terminal, put "
+                "this notebook there (on Colab: File → Download .ipynb, then upload it into "
+                "that folder)."
             )
-        if any(p.slow for p in self.stage.parts):
-            notes.append(
-                "The MNIST gate was not run here. When these checks pass, save the notebook "
-                f"and run  python grader.py {self.stage.number} --impl notebooks  from a "
-                "terminal."
-            )
-        return notes + source_map.problems
+        return notes
 
     def look(self) -> None:
         """The look cell of stages 5-8: numbers (and plots, when matplotlib is there) about
