@@ -119,7 +119,8 @@ class Session:
             self._shell.events.register("pre_run_cell", self.record_cell)
         print(
             f"Stage {self.stage.number} ({self.stage.title}) is set up. Run the provided "
-            "cells, write the exercise cells, then run the check at the bottom."
+            "cells, write the exercise cells, then save (Ctrl-S) and run the check at the "
+            "bottom."
         )
 
     def close(self) -> None:
@@ -263,9 +264,9 @@ class Session:
         if unsaved or unknown:
             names = ", ".join(f"`{n}`" for n in unsaved + unknown)
             text = (
-                f"Not saved: you ran {names} as it is not in the saved notebook. This check "
-                "graded the saved notebook, as `python grader.py` does: save it (Ctrl-S), "
-                "then run this cell again."
+                f"Not saved: the {names} you ran is not the one in the saved notebook. This "
+                "check graded the saved notebook, as `python grader.py` does: save it "
+                "(Ctrl-S), then run this cell again."
             )
             if unknown:
                 labels = " / ".join(exercise[n].label for n in unknown)

@@ -1,5 +1,5 @@
 """The look cells of stages 5-8: what the learner's code does, in numbers and (when
-matplotlib is installed) in plots.
+matplotlib is installed: requirements-notebook.txt) in plots; without it, a look says so.
 
 Each look takes `load(module name) -> the learner's stage module` and prints; none of them
 grades anything.
@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from kata.stages import ROOT
 
 Load = Callable[[str], ModuleType]  # load(module name) -> the learner's stage module
 
@@ -38,11 +40,25 @@ def _mnist(
     return (x, y) if count is None else (x[:count], y[:count])
 
 
+NOTEBOOK_REQUIREMENTS = ROOT / "requirements-notebook.txt"
+
+
+def no_plots_note() -> str:
+    """What a look says when matplotlib is missing: plots exist, and how to get them."""
+    return (
+        "(No plots: they need matplotlib, which is not installed. To get them, run\n"
+        f"    %pip install -r {NOTEBOOK_REQUIREMENTS}\n"
+        "in a cell, then this cell again. Tables only for now.)"
+    )
+
+
 def _pyplot() -> ModuleType | None:
-    """matplotlib.pyplot, or None when it is not installed (the looks then print only)."""
+    """matplotlib.pyplot, or None when it is not installed: the looks then print tables
+    only, and say how to get the plots."""
     try:
         import matplotlib.pyplot as plt
     except ImportError:
+        print(no_plots_note())
         return None
     return plt
 
