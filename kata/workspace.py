@@ -19,7 +19,6 @@ refused, never followed; other files are left out.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -37,7 +36,6 @@ from kata.runner import Place
 from kata.stages import ROOT, Stage
 
 COPIED_SUFFIXES = {".py", ".ipynb"}  # all the grader reads of a submission
-NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 MAX_SUBMISSION_BYTES = 32 * 1024 * 1024  # stage modules and notebooks are a few MB at most
 
 
@@ -143,11 +141,8 @@ class Workspace:
     def explain(self, message: Message) -> None:
         """A notebook's NameError for a name that lives in a cell the grader does not read
         gets the hint that says what to move where."""
-        if self.source_map is None:
-            return
-        match = NAME_ERROR.search(message.text)
-        if match and match.group(1) in self.source_map.outside:
-            message.hint = self.source_map.outside[match.group(1)]
+        if self.source_map is not None:
+            self.source_map.explain(message)
 
     def code_at(self, location: dict[str, Any] | None) -> str | None:
         """The line of code at {"file", "line"} from a child, as the learner wrote it (for

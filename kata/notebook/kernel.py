@@ -180,6 +180,12 @@ class Session:
         )
         result = relocate(grade(str(out), stages=(fast,)), out, source_map, self.notebooks_dir)
         result.notices.extend(source_map.advice)  # as the grader's run has them
+        for stage_result in result.stages:
+            if stage_result.error:
+                source_map.explain(stage_result.error)
+            for check in stage_result.checks:
+                for message in check.messages:
+                    source_map.explain(message)
         colour = not os.environ.get("NO_COLOR") and self._shell is not None
         warnings = self.differences(source_map) if self.file_mode else []
         for warning in warnings:

@@ -16,12 +16,14 @@ cell) is found and named in `SourceMap.advice`, with what to move where.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kata.impl import display_path
 from kata.markers import contains_stub
+from kata.model import Message
 from kata.notebook.cells import (
     CHECK_TAG,
     EXERCISE_TAG,
@@ -41,6 +43,7 @@ from kata.notebook.cells import (
 from kata.stages import BY_MODULE, ROOT, STAGES
 
 SOLUTIONS_DIR = ROOT / "solutions"
+NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 EXERCISES_DIR = ROOT / "exercises"
 
 
@@ -105,6 +108,13 @@ class SourceMap:
         if seg is None:
             return None
         return seg.where(int(line))
+
+    def explain(self, message: Message) -> None:
+        """Give "NameError: name 'x' is not defined" the hint that says where to move x,
+        when x lives in a cell the grader does not read."""
+        match = NAME_ERROR.search(message.text)
+        if match and match.group(1) in self.outside:
+            message.hint = self.outside[match.group(1)]
 
     def notebook_for(self, path: Path | str) -> str | None:
         """The notebook a materialized file came from, as shown; None if not one of ours."""
