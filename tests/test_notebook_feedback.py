@@ -208,8 +208,8 @@ def test_unsaved_code_is_said_plainly_and_not_graded(
     assert summary(session.last_result) == summary(expected)
     assert expected.stages[0].status == "not started"
     first = shown.lstrip().splitlines()[0]
-    assert first.startswith("! Not saved: the `affine_forward` you ran is not the one in the")
-    assert "save it (Ctrl-S), then run this cell again" in shown
+    assert first.startswith("! Not saved: the `affine_forward` you ran differs from the saved")
+    assert "Save (Ctrl-S) and run this cell again" in " ".join(shown.split())
     assert "cell of your own" not in shown  # the id says it was the exercise cell itself
 
     # Without a cell id (nbclient, some front ends) the same, and where it must go.
@@ -278,6 +278,15 @@ def test_a_helper_the_grader_cannot_see_is_named_with_where_to_move_it(
     text = " ".join(shown.split())
     assert "! `_check_rows` comes from a cell you ran, which the grader does not read" in text
     assert "Move it (or its import) into the cell under 'Exercise: affine_forward'" in text
+
+
+def test_working_in_a_copy_of_the_notebook_is_said(tmp_path, monkeypatch, capsys):
+    folder = write_notebooks(tmp_path / "nb")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(folder / "2_affine-Copy1.ipynb"))
+    _, shown = check_cell(folder, monkeypatch, capsys, ran=[("def affine_forward(): 1", None)])
+    text = " ".join(shown.split())
+    assert "! This notebook is 2_affine-Copy1.ipynb, but the grader reads 2_affine.ipynb" in text
+    assert "Not saved" not in text
 
 
 # --- 2. notebook-only mistakes ------------------------------------------------------------
@@ -401,6 +410,9 @@ def test_unsaved_work_in_a_real_kernel(solution_sources, tmp_path, kernel_env):
         if c.metadata.get("tags") == ["check"]
     ]
     assert shown.lstrip().startswith("! Not saved: the `affine_forward` you ran"), shown
+    assert "Stage 2 (the affine layer) is set up" in "".join(
+        o.text for c in nb.cells if c.metadata.get("tags") == ["setup"] for o in c.outputs
+    )
     assert re.search(r"stage 2\s+affine\s+not started", shown), shown
 
 

@@ -224,6 +224,14 @@ class Session:
         """What ran in this kernel that the grader will not see, and what to do about it:
         unsaved changes, an exercise run from another cell, a helper outside the graded
         cells."""
+        session = os.environ.get("JPY_SESSION_NAME", "")  # Jupyter: this notebook's path
+        mine = notebook_file(self.stage)
+        if session.endswith(".ipynb") and Path(session).name != mine:
+            return [
+                f"This notebook is {Path(session).name}, but the grader reads {mine} in the "
+                f"same folder, and so did this check: work in {mine} (or save this one "
+                "under that name)."
+            ]
         saved = self.saved_cells()
         if not saved:
             return []
@@ -269,10 +277,11 @@ class Session:
                 )
         if unsaved or unknown:
             names = ", ".join(f"`{n}`" for n in unsaved + unknown)
+            verb = "differs" if len(unsaved + unknown) == 1 else "differ"
             text = (
-                f"Not saved: the {names} you ran is not the one in the saved notebook. This "
-                "check graded the saved notebook, as `python grader.py` does: save it "
-                "(Ctrl-S), then run this cell again."
+                f"Not saved: the {names} you ran {verb} from the saved notebook, which is what "
+                "this check graded (as `python grader.py` does). Save (Ctrl-S) and run this "
+                "cell again."
             )
             if unknown:
                 labels = " / ".join(exercise[n].label for n in unknown)
@@ -299,13 +308,6 @@ class Session:
                     f"is a NameError. Move it (or its import) into {target_label}, save the "
                     "notebook (Ctrl-S), then run this cell again."
                 )
-        session = os.environ.get("JPY_SESSION_NAME", "")
-        mine = notebook_file(self.stage)
-        if session.endswith(".ipynb") and Path(session).name != mine:
-            warnings.append(
-                f"This notebook is {Path(session).name}, but the grader reads {mine} in the "
-                f"same folder: work in {mine} (or save this one under that name)."
-            )
         return warnings
 
     def notes(self, source_map: SourceMap) -> list[str]:
