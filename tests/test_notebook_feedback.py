@@ -319,11 +319,23 @@ def test_ipython_lines_in_an_exercise_cell_are_skipped_by_the_grader(
     assert "is IPython, not Python: the grader skips that line" in shown
 
 
-def test_a_cell_that_is_not_python_even_without_ipython_lines_stays_a_syntax_error():
+def test_a_cell_that_is_not_python_even_without_ipython_lines_says_which_line(
+    solution_sources, tmp_path, monkeypatch
+):
     source = "%%bash\necho hi\n"
     assert notebook_cells.python_source(source) == (source, [])
     text, skipped = notebook_cells.python_source("x = 1\n    %timeit x\ny = (\n")
     assert skipped == [] and text.startswith("x = 1")
+    folder = write_notebooks(tmp_path / "nb")
+    edit(folder, AFFINE, put("affine_forward", source + solution_sources[2]["affine_forward"]))
+    result = grader_result(folder, monkeypatch)
+    error = result.stages[0].error
+    assert result.stages[0].status == "error" and error.text.startswith("SyntaxError")
+    assert error.hint.startswith("`%%bash` is IPython, not Python")
+    assert "move that line and what belongs to it into a cell of your own" in error.hint
+    assert error.location.endswith(
+        "in the cell under 'Exercise: affine_forward' (line 1 of that cell)"
+    )
 
 
 def test_every_provided_cell_has_its_imports(tmp_path):

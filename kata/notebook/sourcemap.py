@@ -115,6 +115,13 @@ class SourceMap:
         match = NAME_ERROR.search(message.text)
         if match and match.group(1) in self.outside:
             message.hint = self.outside[match.group(1)]
+        lines = message.text.splitlines()
+        if lines[0].startswith("SyntaxError") and len(lines) > 1 and lines[1].strip()[:1] in "%!":
+            message.hint = (
+                f"`{lines[1].strip()}` is IPython, not Python, and this cell cannot be read "
+                "as Python even without it: move that line and what belongs to it into a "
+                "cell of your own, and save (Ctrl-S)."
+            )
 
     def notebook_for(self, path: Path | str) -> str | None:
         """The notebook a materialized file came from, as shown; None if not one of ours."""
