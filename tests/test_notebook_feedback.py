@@ -250,6 +250,17 @@ def test_code_run_from_a_cell_of_ones_own_says_what_to_move_where(
     assert advice in " ".join(shown.split()) or advice.replace("  ", " ") in " ".join(shown.split())
     assert shown.count("your `affine_forward` is in a cell of your own") == 1  # said once
 
+    # Written in its cell and saved, then redefined in a cell of one's own: the check
+    # graded the exercise cell, and says that the last run was another one.
+    folder = write_notebooks(tmp_path / "written")
+    edit(folder, AFFINE, put("affine_forward", solution))
+    edit(folder, AFFINE, scratch_after("affine_forward", wrong_affine(solution)))
+    _, shown = check_cell(folder, monkeypatch, capsys, ran=[(wrong_affine(solution), "mine")])
+    text = " ".join(shown.split())
+    assert "! Your `affine_forward` ran from a cell of your own (below 'Exercise:" in text
+    assert "this check graded that cell, not the one you ran last" in text
+    assert re.search(r"stage 2\s+affine\s+passed", shown), shown
+
 
 def test_a_helper_the_grader_cannot_see_is_named_with_where_to_move_it(
     solution_sources, tmp_path, monkeypatch, capsys

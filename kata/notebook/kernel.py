@@ -41,7 +41,7 @@ from types import ModuleType
 from typing import Any
 
 from kata.impl import display_path
-from kata.markers import exercise_names, parse_stub_message
+from kata.markers import contains_stub, exercise_names, parse_stub_message
 from kata.model import RunResult
 from kata.notebook.cells import (
     EXERCISE_TAG,
@@ -270,10 +270,19 @@ class Session:
                 unknown.append(name)  # an unsaved edit of some cell: which, we cannot tell
             elif f"`{name}`" not in told:
                 where = came.label if came is not None else "a new cell that is not saved yet"
+                if contains_stub(target.source):
+                    todo = (
+                        "move your code there (replacing the stub), save the notebook "
+                        "(Ctrl-S), then run this cell again."
+                    )
+                else:
+                    todo = (
+                        "this check graded that cell, not the one you ran last. Keep your "
+                        "code in it (and save, Ctrl-S)."
+                    )
                 warnings.append(
                     f"Your `{name}` ran from {where}, but the grader reads only "
-                    f"{target.label}: move your code there (replacing the stub), save the "
-                    "notebook (Ctrl-S), then run this cell again."
+                    f"{target.label}: {todo}"
                 )
         if unsaved or unknown:
             names = ", ".join(f"`{n}`" for n in unsaved + unknown)
