@@ -3,6 +3,7 @@
 Every single-function variant passes its stage, and every complete implementation passes
 all eight stages, the MNIST gate included, graded exactly as the grader grades."""
 
+import dataclasses
 import time
 
 import pytest
@@ -36,7 +37,10 @@ def test_the_fair_zoo_is_big_and_spread_over_every_stage():
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"stage{v.stage}-{v.name}")
 def test_variant_passes_its_stage(variant, tmp_path):
     impl = variant.materialize(tmp_path / variant.name)
-    result = grade(str(impl), [BY_NUMBER[variant.stage]]).stages[0]
+    stage = BY_NUMBER[variant.stage]
+    if not variant.gate:  # the gate trains for many seconds: only where the variant asks
+        stage = dataclasses.replace(stage, parts=tuple(p for p in stage.parts if not p.slow))
+    result = grade(str(impl), [stage]).stages[0]
     assert result.status == Status.PASSED, failures(result)
 
 

@@ -7,7 +7,8 @@ other valid orders of operations in the optimizers and the training loop.
 
 - A `Variant` (tests/fair/variants.py) is a small edit of one solution file: each of its
   `edits` replaces a snippet (`old`, occurring exactly once) with what the learner wrote
-  (`new`). Its stage must pass.
+  (`new`). Its stage must pass (a stage 8 variant: its fast checks, and the MNIST gate
+  too when it says `gate=True`; the complete implementations all run the gate).
 - A complete implementation (tests/fair/impl_a/, impl_b/, impl_c/) is a folder of every
   stage module, written independently of solutions/; with the provided validate.py it
   must pass all eight stages, the MNIST gate included.
@@ -34,6 +35,7 @@ class Variant:
     file: str  # module file in solutions/, e.g. "softmax.py"
     edits: tuple  # ((old, new), ...): each old occurs exactly once in the file
     why: str  # what is different, and why it is still correct
+    gate: bool = False  # stage 8: also run the MNIST gate (slow) with this variant in
 
     def apply(self, source):
         for old, new in self.edits:

@@ -77,16 +77,20 @@ VARIANTS = [
         "affine_einsum",
         2,
         "affine.py",
-        (("    out = x_rows @ w + b\n", '    out = np.einsum("nd,dm->nm", x_rows, w) + b\n'),
-         ("from .validate import", "import numpy as np\n\nfrom .validate import")),
+        (
+            ("    out = x_rows @ w + b\n", '    out = np.einsum("nd,dm->nm", x_rows, w) + b\n'),
+            ("from .validate import", "import numpy as np\n\nfrom .validate import"),
+        ),
         "einsum instead of @",
     ),
     V(
         "affine_np_dot",
         2,
         "affine.py",
-        (("    out = x_rows @ w + b\n", "    out = np.dot(x_rows, w) + b\n"),
-         ("from .validate import", "import numpy as np\n\nfrom .validate import")),
+        (
+            ("    out = x_rows @ w + b\n", "    out = np.dot(x_rows, w) + b\n"),
+            ("from .validate import", "import numpy as np\n\nfrom .validate import"),
+        ),
         "np.dot instead of @",
     ),
     V(
@@ -248,7 +252,12 @@ VARIANTS = [
         "relu_backward_where",
         5,
         "backward.py",
-        (("    return dout * (x > 0)\n", "    return np.where(x > 0, dout, dout.dtype.type(0))\n"),),
+        (
+            (
+                "    return dout * (x > 0)\n",
+                "    return np.where(x > 0, dout, dout.dtype.type(0))\n",
+            ),
+        ),
         "np.where instead of a multiplication by the mask",
     ),
     V(
@@ -271,8 +280,7 @@ VARIANTS = [
         "backward.py",
         (
             (
-                "    for i in np.ndindex(x.shape):\n"
-                "        old = x[i]\n",
+                "    for i in np.ndindex(x.shape):\n        old = x[i]\n",
                 "    for k in range(x.size):\n"
                 "        i = np.unravel_index(k, x.shape)\n"
                 "        old = x[i]\n",
@@ -316,11 +324,11 @@ VARIANTS = [
         "optimizers.py",
         (
             (
-                "                    buf = state[\"momentum_buffer\"]\n"
+                '                    buf = state["momentum_buffer"]\n'
                 "                    buf *= self.momentum\n"
                 "                    buf += g\n",
-                "                    buf = state[\"momentum_buffer\"]\n"
-                "                    state[\"momentum_buffer\"] = (self.momentum * buf + g).astype(w.dtype)\n",
+                '                    buf = state["momentum_buffer"]\n'
+                '                    state["momentum_buffer"] = (self.momentum * buf + g).astype(w.dtype)\n',
             ),
         ),
         "the buffer replaced by a new array each step, kept in the state all the same",
@@ -331,12 +339,12 @@ VARIANTS = [
         "optimizers.py",
         (
             (
-                "            v = state[\"square_avg\"]\n"
+                '            v = state["square_avg"]\n'
                 "            v *= self.alpha\n"
                 "            v += (1 - self.alpha) * (g * g)\n"
                 "            w -= self.lr * g / (np.sqrt(v) + self.eps)\n",
-                "            v = self.alpha * state[\"square_avg\"] + (1 - self.alpha) * g**2\n"
-                "            state[\"square_avg\"] = v\n"
+                '            v = self.alpha * state["square_avg"] + (1 - self.alpha) * g**2\n'
+                '            state["square_avg"] = v\n'
                 "            denom = np.sqrt(v) + self.eps\n"
                 "            w -= self.lr * (g / denom)\n",
             ),
@@ -365,10 +373,10 @@ VARIANTS = [
         "optimizers.py",
         (
             (
-                "                state[\"exp_avg\"] = np.zeros_like(w)\n"
-                "                state[\"exp_avg_sq\"] = np.zeros_like(w)\n",
-                "                state[\"exp_avg\"] = np.zeros(w.shape, dtype=np.float64)\n"
-                "                state[\"exp_avg_sq\"] = np.zeros(w.shape, dtype=np.float64)\n",
+                '                state["exp_avg"] = np.zeros_like(w)\n'
+                '                state["exp_avg_sq"] = np.zeros_like(w)\n',
+                '                state["exp_avg"] = np.zeros(w.shape, dtype=np.float64)\n'
+                '                state["exp_avg_sq"] = np.zeros(w.shape, dtype=np.float64)\n',
             ),
         ),
         "moments kept in float64 whatever w's dtype; w itself keeps its dtype",
@@ -380,8 +388,7 @@ VARIANTS = [
         "dropout.py",
         (
             (
-                "    mask = keep * x.dtype.type(1 / (1 - p))\n"
-                "    return x * mask, (mask, p)\n",
+                "    mask = keep * x.dtype.type(1 / (1 - p))\n    return x * mask, (mask, p)\n",
                 "    scale = x.dtype.type(1 / (1 - p))\n"
                 "    out = np.where(keep, x * scale, x.dtype.type(0))\n"
                 "    return out, (keep, p)\n",
@@ -399,8 +406,7 @@ VARIANTS = [
         "dropout.py",
         (
             (
-                "    mask = keep * x.dtype.type(1 / (1 - p))\n"
-                "    return x * mask, (mask, p)\n",
+                "    mask = keep * x.dtype.type(1 / (1 - p))\n    return x * mask, (mask, p)\n",
                 "    mask = keep.astype(x.dtype) / x.dtype.type(1 - p)\n"
                 "    return x * mask, (mask, p)\n",
             ),
@@ -438,8 +444,10 @@ VARIANTS = [
                 "            correct += int(np.count_nonzero(logits.argmax(axis=1) == labels))\n",
                 "            correct += int((np.argmax(logits, axis=1) == labels).sum())\n",
             ),
-            ("    return float(total_loss / n), correct / n\n",
-             "    loss = total_loss / n\n    return float(loss), float(correct) / float(n)\n"),
+            (
+                "    return float(total_loss / n), correct / n\n",
+                "    loss = total_loss / n\n    return float(loss), float(correct) / float(n)\n",
+            ),
         ),
         "counts with a boolean sum; divides at the end",
     ),
@@ -467,9 +475,12 @@ VARIANTS = [
                 "            if epoch - best_epoch >= patience:\n"
                 "                break\n",
             ),
-            ("    best_loss, best_state, stale = np.inf, None, 0\n",
-             "    best_loss, best_state, best_epoch = float(\"inf\"), None, 0\n"),
+            (
+                "    best_loss, best_state, stale = np.inf, None, 0\n",
+                '    best_loss, best_state, best_epoch = float("inf"), None, 0\n',
+            ),
         ),
         "validation measured before training, and patience counted from the best epoch",
+        gate=True,
     ),
 ]
