@@ -502,7 +502,7 @@ class MLP:
             d: a dict {key: array}, e.g. from state_dict().
         Raises:
             ValueError naming the key for a missing or unexpected key, and the key and
-            both shapes for a shape mismatch; TypeError if d is not a dict.
+            both shapes for a shape mismatch; TypeError naming `d` if it is not a dict.
         """
         ### BEGIN SOLUTION
         if not isinstance(d, dict):
