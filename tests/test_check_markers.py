@@ -181,6 +181,26 @@ def test_the_error_rule_is_stated_where_learners_read_it():
     assert rule in normalised(learners)
 
 
+def raises_sections():
+    """(where, text) of every `Raises:` section in the stage modules' docstrings."""
+    for path in sorted((ROOT / "solutions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                doc = ast.get_docstring(node) or ""
+                if "Raises:" in doc:
+                    section = doc.split("Raises:", 1)[1].split("\n\n", 1)[0]
+                    yield f"{path.name}:{node.name}", normalised(section)
+
+
+@pytest.mark.parametrize("where, section", list(raises_sections()))
+def test_every_raises_section_follows_the_error_rule(where, section):
+    """Each error a docstring promises names its argument, or is another function's."""
+    refers = "raises" in section or section.startswith("as ")  # another function's errors
+    assert "naming" in section or refers, (
+        f"{where}: its Raises section should say which argument the message names: {section!r}"
+    )
+
+
 def run_pytest_on(tmp_path, source):
     """pytest on one check file written to tmp_path, with checks/conftest.py as a plugin."""
     path = tmp_path / "test_made_up.py"

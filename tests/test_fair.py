@@ -4,7 +4,6 @@ Every single-function variant passes its stage, and every complete implementatio
 all eight stages, the MNIST gate included, graded exactly as the grader grades."""
 
 import dataclasses
-import time
 
 import pytest
 
@@ -47,10 +46,7 @@ def test_variant_passes_its_stage(variant, tmp_path):
 @pytest.mark.parametrize("name", COMPLETE)
 def test_complete_implementation_passes_every_stage(name, tmp_path):
     impl = materialize_complete(name, tmp_path / name)
-    start = time.perf_counter()
-    run = grade(str(impl), list(STAGES))
-    seconds = time.perf_counter() - start
+    run = grade(str(impl), list(STAGES))  # the gate's own time limit applies, nothing more
+    assert len(run.stages) == len(STAGES)
     for result in run.stages:
         assert result.status == Status.PASSED, failures(result)
-    assert len(run.stages) == len(STAGES)
-    assert seconds < 240, f"{name} took {seconds:.0f} s to grade"

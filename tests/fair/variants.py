@@ -318,6 +318,11 @@ VARIANTS = [
         "np.array(..., copy=True) in a loop",
     ),
     # ------------------------------------------------------------------ stage 6
+    # Not here: Kingma & Ba's "efficient" form, lr * sqrt(1 - beta2**t) / (1 - beta1**t)
+    # * m / (sqrt(v) + eps). It moves eps inside the bias correction (eps * sqrt(1 -
+    # beta2**t)), a different rule from torch.optim.Adam's, which the contract fixes:
+    # with tiny gradients the steps differ by far more than rounding, and
+    # test_adam_eps_outside_sqrt rightly tells them apart.
     V(
         "sgd_momentum_new_buffer_each_step",
         6,
