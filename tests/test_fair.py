@@ -1,7 +1,9 @@
 """The fair zoo passes: no correct code is rejected (tests/fair/).
 
 Every single-function variant passes its stage, and every complete implementation passes
-all eight stages, the MNIST gate included, graded exactly as the grader grades."""
+all eight stages, the MNIST gate included, graded as the grader grades (kata.grading.grade).
+A stage 8 variant runs the gate only when it says `gate=True`: the gate trains for many
+seconds, and the three complete implementations run it anyway."""
 
 import dataclasses
 
