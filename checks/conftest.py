@@ -1,6 +1,9 @@
 """What every check file gets: the implementation switch, the stage's module, a seeded rng,
 and a `check` that records what went wrong for the grader; and what every check gives: the
-learner's function it is about, `@pytest.mark.about("MLP.loss")`, for the grader to point at.
+learner's function it is about and the clause of that function's docstring it enforces,
+`@pytest.mark.about("MLP.loss", says="grads has exactly the keys")`: the grader points at the
+function, and a check may enforce only what the learner can read (tests/test_check_markers.py
+finds every `says` in the stub's docstring and in its notebook).
 
     pytest checks                      # the learner's exercises/
     pytest checks --impl solutions     # the reference
@@ -33,9 +36,10 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "about(name, module=None): the learner's function that a check is about, shown when "
-        'it fails: "log_softmax" or "MLP.loss" in the check file\'s STAGE_MODULE, or in '
-        "`module` (another stage's module name) when given.",
+        "about(name, says, module=None): the learner's function that a check is about, "
+        'shown when it fails: "log_softmax" or "MLP.loss" in the check file\'s STAGE_MODULE, '
+        "or in `module` (another stage's module name) when given; `says` is the phrase of "
+        "that function's docstring that the check enforces, word for word.",
     )
     try:
         config.kata_impl_dir = impl_switch.resolve(config.getoption("--impl"))
@@ -54,8 +58,8 @@ def pytest_collection_modifyitems(config, items):
             problems[f"{where}::{item.originalname}: {problem}"] = None
     if problems:
         raise pytest.UsageError(
-            "every check needs exactly one @pytest.mark.about(name, module=None):\n  "
-            + "\n  ".join(problems)
+            "every check needs exactly one @pytest.mark.about(name, says=..., module=None):"
+            "\n  " + "\n  ".join(problems)
         )
 
 
@@ -72,8 +76,17 @@ def about_problem(item):
     args, kwargs = markers[0].args, markers[0].kwargs
     if len(args) != 1 or not isinstance(args[0], str) or not args[0]:
         return f'about{args!r} should name one function, e.g. about("MLP.loss")'
-    if set(kwargs) - {"module"} or not isinstance(kwargs.get("module", ""), str):
-        return f'about(..., **{kwargs!r}) accepts only module="<stage module name>"'
+    if set(kwargs) - {"module", "says"} or not isinstance(kwargs.get("module", ""), str):
+        return (
+            f'about(..., **{kwargs!r}) accepts only says="<docstring clause>" and '
+            'module="<stage module name>"'
+        )
+    says = kwargs.get("says")
+    if not isinstance(says, str) or not says.strip():
+        return (
+            'about(...) needs says="<the docstring clause it enforces>", a phrase of the '
+            "function's docstring"
+        )
     return None
 
 

@@ -116,10 +116,38 @@ def assert_dtype(actual, expected, name, hint=None):
     return actual
 
 
+# How many units in the last place a correct result may be off, when nothing more is known
+# about how it was computed: a short chain of operations, or a sum of up to ~1000 terms
+# (the rounding error of a sum grows at most with its number of terms). In float32 that is
+# 1024 * 1.19e-7 = 1.2e-4 relative, in float64 1024 * 2.2e-16 = 2.3e-13.
+DEFAULT_ULPS = 1024
+
+
+def eps_of(dtype):
+    """Machine epsilon of a floating dtype (float64's for anything else: integers, bools,
+    Python floats are compared as float64)."""
+    dtype = np.dtype(dtype)
+    return float(np.finfo(dtype).eps) if dtype.kind == "f" else float(np.finfo(np.float64).eps)
+
+
+def tolerance_for(dtype, scale=1.0, ulps=DEFAULT_ULPS):
+    """(rtol, atol) that a correct result computed in `dtype` meets.
+
+    Every floating-point operation rounds by at most half a unit in the last place, so a
+    correct result carries an error of a few ulps of the values it was computed from. A
+    result computed from values of size `scale` is off by up to `ulps * eps * scale` in
+    absolute terms (even where it is near 0, after cancellation), and by `ulps * eps` of
+    its own size. `dtype` is the dtype the learner computed in (float32 logits: float32,
+    even when the loss comes back as a Python float); `scale` the largest magnitude of
+    the inputs or intermediate values; `ulps` how many roundings may pile up.
+    """
+    eps = eps_of(dtype)
+    return ulps * eps, ulps * eps * float(scale)
+
+
 def default_tolerances(actual):
-    if isinstance(actual, np.ndarray) and actual.dtype == np.float32:
-        return 1e-4, 1e-6
-    return 1e-7, 1e-10
+    """tolerance_for the dtype of `actual`, for values of size about 1."""
+    return tolerance_for(actual.dtype if isinstance(actual, np.ndarray) else np.float64)
 
 
 def _number(value, name, hint=None):
@@ -146,8 +174,14 @@ def require_number(value, name, hint=None):
     return float(_number(value, name, hint))
 
 
-def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mistakes=None):
+def assert_close(
+    actual, expected, name, *, tol=None, rtol=None, atol=None, hint=None, mistakes=None
+):
     """`actual` equals `expected` within tolerance, element by element.
+
+    tol: an (rtol, atol) pair from `tolerance_for`, derived from the dtype the result was
+    computed in and the size of the values; rtol / atol set one of them directly (0 for an
+    exact comparison). Without either, `default_tolerances` of the result's dtype.
 
     mistakes: {hint: value that a known mistake produces} (or (hint, value) pairs); when
     `actual` is one of these values, its hint is shown instead of the generic one.
@@ -158,7 +192,7 @@ def assert_close(actual, expected, name, *, rtol=None, atol=None, hint=None, mis
         actual = _number(actual, name, hint)
     else:
         actual = assert_shape(actual, expected.shape, name, hint)
-    d_rtol, d_atol = default_tolerances(actual)
+    d_rtol, d_atol = default_tolerances(actual) if tol is None else tol
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
     ok = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)
@@ -297,6 +331,12 @@ def rel_error(a, b):
 
 def assert_gradient(analytic, numeric, name, *, tol=1e-7, hint=None, mistakes=None):
     """An analytic gradient against a numerical one: relative error below `tol` everywhere.
+
+    The default 1e-7 comes from the numerical side: float64 central differences with
+    h = 1e-5 are off by about h**2 (truncation) plus eps * |f| / h (rounding, ~2e-11 for a
+    loss of size 1), i.e. ~1e-10 of gradients of size ~1e-3 or more; a correct analytic
+    gradient in float64 is far closer than that, and the classic mistakes (a transpose, a
+    missing 1/N) are off by 1e-2 or more.
 
     mistakes: as for assert_close; a value counts as the mistake's within 1e-5 relative.
     """

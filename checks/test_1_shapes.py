@@ -12,6 +12,7 @@ from checks.helpers import (
     call_valid,
     fail,
     require_array,
+    tolerance_for,
     unchanged,
 )
 
@@ -54,7 +55,7 @@ TIPS = [
 ]
 
 
-@pytest.mark.about("as_batch")
+@pytest.mark.about("as_batch", says="array (1, D) for a 1-D input")
 @pytest.mark.parametrize("d", [1, 7])
 def test_as_batch_single_example(impl, check, d):
     """as_batch: a single example (D,) becomes a batch of one (1, D)"""
@@ -65,7 +66,7 @@ def test_as_batch_single_example(impl, check, d):
         assert_close(out[0], np.arange(d, dtype=np.float64), "as_batch(x)[0]")
 
 
-@pytest.mark.about("as_batch")
+@pytest.mark.about("as_batch", says="the same (N, D) array for a 2-D input")
 def test_as_batch_passes_batches_through(impl, check):
     """as_batch: a 2-D batch comes back with its shape and values"""
     x = np.arange(12.0).reshape(3, 4)
@@ -75,7 +76,7 @@ def test_as_batch_passes_batches_through(impl, check):
         assert_close(out, x, "as_batch(x)")
 
 
-@pytest.mark.about("as_batch")
+@pytest.mark.about("as_batch", says="ValueError naming `x` and its shape")
 @pytest.mark.parametrize("shape", [(), (2, 3, 4)])
 def test_as_batch_rejects_other_ranks(impl, check, shape):
     """as_batch: 0-D and 3-D inputs raise a ValueError naming x and its shape"""
@@ -88,7 +89,7 @@ def test_as_batch_rejects_other_ranks(impl, check, shape):
         )
 
 
-@pytest.mark.about("flatten_images")
+@pytest.mark.about("flatten_images", says="float32 array (N, H*W) with values in [0, 1]")
 @pytest.mark.parametrize("n", [1, 5])
 def test_flatten_images_batch(impl, check, rng, n):
     """flatten_images: (N, H, W) uint8 becomes (N, H*W) float32 in [0, 1]"""
@@ -103,14 +104,16 @@ def test_flatten_images_batch(impl, check, rng, n):
             out,
             expected,
             "flatten_images(images)",
-            rtol=1e-6,
-            atol=1e-7,
+            # pixel / 255 in float32 is one or two roundings of a value in [0, 1] (a
+            # division, or a multiplication by a rounded 1/255, or a float64 division
+            # rounded to float32): 4 ulps of 1 cover every correct way.
+            tol=tolerance_for(np.float32, scale=1.0, ulps=4),
             hint=HINTS["flatten.scale"],
             mistakes={HINTS["flatten.scale"]: expected * 255.0},
         )
 
 
-@pytest.mark.about("flatten_images")
+@pytest.mark.about("flatten_images", says="(1, H*W) for a single image")
 def test_flatten_images_single_image(impl, check):
     """flatten_images: one (H, W) image becomes (1, H*W)"""
     image = np.arange(6, dtype=np.uint8).reshape(2, 3)
@@ -122,7 +125,7 @@ def test_flatten_images_single_image(impl, check):
         )
 
 
-@pytest.mark.about("flatten_images")
+@pytest.mark.about("flatten_images", says="Each 28x28 MNIST image becomes one row of 784 features")
 def test_flatten_images_real_mnist(impl, check):
     """flatten_images: the first 100 MNIST test images, 784 features each, in [0, 1]"""
     from data import load_mnist
@@ -132,7 +135,10 @@ def test_flatten_images_real_mnist(impl, check):
         out = impl.flatten_images(images)
         out = assert_shape(out, (100, 784), "flatten_images(mnist)", HINTS["flatten.shape"])
         out = assert_dtype(out, np.float32, "flatten_images(mnist)", HINTS["flatten.dtype"])
-        if not (out.min() == 0.0 and out.max() == 1.0):
+        # 0 / 255 is exactly 0; 255 / 255 is 1 within the rounding of a float32 division
+        # or of a multiplication by a rounded 1/255 (a few ulps of 1).
+        top = tolerance_for(np.float32, scale=1.0, ulps=4)[1]
+        if not (out.min() == 0.0 and abs(float(out.max()) - 1.0) <= top):
             fail(
                 f"values span [{out.min():.4g}, {out.max():.4g}], expected [0, 1]",
                 HINTS["flatten.scale"],
@@ -141,13 +147,12 @@ def test_flatten_images_real_mnist(impl, check):
             out[7],
             images[7].reshape(-1) / 255.0,
             "flatten_images(mnist)[7]",
-            rtol=1e-6,
-            atol=1e-7,
+            tol=tolerance_for(np.float32, scale=1.0, ulps=4),  # as in test_flatten_images_batch
             hint=HINTS["flatten.shape"],
         )
 
 
-@pytest.mark.about("flatten_images")
+@pytest.mark.about("flatten_images", says="TypeError naming `images` if they are not uint8")
 def test_flatten_images_rejects_bad_input(impl, check):
     """flatten_images: float images and 1-D arrays raise a clear error naming images"""
     with check:
@@ -164,7 +169,7 @@ def test_flatten_images_rejects_bad_input(impl, check):
         )
 
 
-@pytest.mark.about("one_hot")
+@pytest.mark.about("one_hot", says="Row i is all zeros except a 1 in column labels[i]")
 @pytest.mark.parametrize("n, c", [(1, 3), (6, 4)])
 def test_one_hot_values(impl, check, rng, n, c):
     """one_hot: (N,) labels become (N, C) rows with a single 1"""
@@ -178,7 +183,7 @@ def test_one_hot_values(impl, check, rng, n, c):
         assert_close(out, expected, "one_hot(labels, C)", hint=HINTS["one_hot.values"])
 
 
-@pytest.mark.about("one_hot")
+@pytest.mark.about("one_hot", says="The result is `(N, C)`")
 def test_one_hot_uses_num_classes(impl, check):
     """one_hot: the width is num_classes, even when the largest label is smaller"""
     with check:
@@ -189,7 +194,7 @@ def test_one_hot_uses_num_classes(impl, check):
         )
 
 
-@pytest.mark.about("one_hot")
+@pytest.mark.about("one_hot", says="which comes back as a new (N, C) array")
 def test_one_hot_accepts_one_hot(impl, check):
     """one_hot: an already one-hot (N, C) input comes back unchanged in value"""
     labels = np.eye(4)[[2, 0, 3]]
@@ -199,7 +204,7 @@ def test_one_hot_accepts_one_hot(impl, check):
         assert_close(out, labels, "one_hot(onehot, 4)", hint=HINTS["one_hot.values"])
 
 
-@pytest.mark.about("one_hot")
+@pytest.mark.about("one_hot", says="ValueError naming `labels` for values outside [0, C)")
 @pytest.mark.parametrize("bad", [[0, 3], [-1, 0]])
 def test_one_hot_rejects_out_of_range(impl, check, bad):
     """one_hot: labels outside [0, C) raise a ValueError naming labels"""
@@ -209,7 +214,10 @@ def test_one_hot_rejects_out_of_range(impl, check, bad):
         )
 
 
-@pytest.mark.about("init_weights")
+@pytest.mark.about(
+    "init_weights",
+    says="w is drawn from a zero-mean normal distribution with the scheme's standard deviation",
+)
 @pytest.mark.parametrize("scheme", ["he", "xavier"])
 def test_init_weights_statistics(impl, check, rng, scheme):
     """init_weights: zero-mean normal with the scheme's std, zero bias"""
@@ -236,7 +244,7 @@ def test_init_weights_statistics(impl, check, rng, scheme):
         assert_close(b, np.zeros(n_out), "b", hint=HINTS["init.bias"])
 
 
-@pytest.mark.about("init_weights")
+@pytest.mark.about("init_weights", says="draw from it and nothing else")
 def test_init_weights_reproducible(impl, check):
     """init_weights: the same seed gives the same weights, another seed other weights"""
     with check:
@@ -249,7 +257,9 @@ def test_init_weights_reproducible(impl, check):
             fail("seeds 7 and 8 gave the same weights", HINTS["init.rng"])
 
 
-@pytest.mark.about("init_weights")
+@pytest.mark.about(
+    "init_weights", says="ValueError naming the argument (`n_in`, `n_out` or `scheme`)"
+)
 def test_init_weights_rejects_bad_input(impl, check, rng):
     """init_weights: an unknown scheme or a zero size raises a clear error"""
     with check:
@@ -268,7 +278,7 @@ def test_init_weights_rejects_bad_input(impl, check, rng):
         )
 
 
-@pytest.mark.about("accuracy")
+@pytest.mark.about("accuracy", says="ValueError naming `labels` if they do not match the scores")
 def test_accuracy_rejects_bad_input(impl, check):
     """accuracy: labels that do not match the scores raise a clear error"""
     scores = np.zeros((4, 3))
@@ -286,7 +296,9 @@ def test_accuracy_rejects_bad_input(impl, check):
         )
 
 
-@pytest.mark.about("accuracy")
+@pytest.mark.about(
+    "accuracy", says="The fraction of examples whose highest score is the correct class"
+)
 def test_accuracy_index_labels(impl, check):
     """accuracy: the fraction of rows whose argmax is the label"""
     scores = np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
@@ -297,7 +309,7 @@ def test_accuracy_index_labels(impl, check):
         assert_close(acc, 0.5, "accuracy", hint=HINTS["accuracy.value"])
 
 
-@pytest.mark.about("accuracy")
+@pytest.mark.about("accuracy", says="labels: class indices (N,) or one-hot (N, C)")
 def test_accuracy_one_hot_labels(impl, check):
     """accuracy: one-hot labels give the same answer as indices"""
     scores = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 1.0]], dtype=np.float32)

@@ -13,6 +13,7 @@ from checks.helpers import (
     describe,
     fail,
     strict_numerics,
+    tolerance_for,
     unchanged,
     unpack,
 )
@@ -98,7 +99,7 @@ def known_mistakes(x, w, b):
     return mistakes
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="out: array (N, M)")
 @pytest.mark.parametrize("n", [1, 5, 32])
 def test_affine_forward_shapes(impl, check, rng, n):
     """affine_forward: (N, D) @ (D, M) + (M,) gives out (N, M), for any N"""
@@ -109,7 +110,7 @@ def test_affine_forward_shapes(impl, check, rng, n):
         out = assert_shape(out, (n, m), "out", HINTS["affine.shapes"])
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="out[i, j] = sum_d x[i, d] * w[d, j] + b[j]")
 def test_affine_forward_hand_computed(impl, check):
     """affine_forward: a 2x3 batch through a 3x4 layer, worked out by hand"""
     x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -124,7 +125,7 @@ def test_affine_forward_hand_computed(impl, check):
         )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="out[i, j] = sum_d x[i, d] * w[d, j] + b[j]")
 @pytest.mark.parametrize("n, d, m", [(5, 7, 3), (1, 4, 6), (3, 5, 5)])
 def test_affine_forward_matches_reference(impl, check, rng, n, d, m):
     """affine_forward: out[i, j] = sum_d x[i, d] w[d, j] + b[j] for random x, w, b"""
@@ -140,7 +141,7 @@ def test_affine_forward_matches_reference(impl, check, rng, n, d, m):
         )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="Each example is flattened into one row of D features")
 @pytest.mark.parametrize("n", [1, 4])
 def test_affine_forward_flattens_each_example(impl, check, rng, n):
     """affine_forward: x (N, 2, 3) is flattened to (N, 6), N kept first"""
@@ -154,7 +155,7 @@ def test_affine_forward_flattens_each_example(impl, check, rng, n):
         )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="with the dtype of x when w and b share it")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_affine_forward_keeps_dtype(impl, check, rng, dtype):
     """affine_forward: float32 in gives float32 out, float64 gives float64"""
@@ -167,7 +168,7 @@ def test_affine_forward_keeps_dtype(impl, check, rng, dtype):
         assert_close(out, ref.affine(x, w, b), "out", hint=HINTS["affine.values"])
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="or write into x, w or b")
 def test_affine_forward_does_not_modify_inputs(impl, check, rng):
     """affine_forward: x, w and b are the same afterwards, shape and values"""
     x, w, b = rng.normal(size=(4, 3, 2)), rng.normal(size=(6, 5)), rng.normal(size=5)
@@ -175,7 +176,9 @@ def test_affine_forward_does_not_modify_inputs(impl, check, rng):
         forward(impl, x, w, b, hint=HINTS["affine.flatten"])
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about(
+    "affine_forward", says="the tuple (x, w, b), x exactly as it was given (not reshaped)"
+)
 def test_affine_forward_cache(impl, check, rng):
     """affine_forward: the cache is (x, w, b) with x in its original shape"""
     x, w, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(4, 6)), rng.normal(size=6)
@@ -193,7 +196,10 @@ def test_affine_forward_cache(impl, check, rng):
         assert_close(cache[2], b, "cache[2] (b)", hint=HINTS["affine.cache"])
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about(
+    "affine_forward",
+    says="w is not 2-D",
+)
 def test_affine_forward_rejects_weight_vector(impl, check, rng):
     """affine_forward: a weight vector (D,) instead of a matrix raises an error naming w"""
     x, w, b = rng.normal(size=(4, 6)), rng.normal(size=6), rng.normal(size=1)
@@ -207,7 +213,7 @@ def test_affine_forward_rejects_weight_vector(impl, check, rng):
             )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="or b is not exactly (M,)")
 @pytest.mark.parametrize("b_shape", [(4, 3), (1, 3), (3, 1)], ids=str)
 def test_affine_forward_rejects_batch_shaped_bias(impl, check, rng, b_shape):
     """affine_forward: a bias that is not exactly (M,) raises an error naming b"""
@@ -222,7 +228,7 @@ def test_affine_forward_rejects_batch_shaped_bias(impl, check, rng, b_shape):
             )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="the D of x does not match the rows of w")
 @pytest.mark.parametrize("x_shape", [(4, 6), (4, 2, 2)], ids=str)
 def test_affine_forward_rejects_mismatched_d(impl, check, rng, x_shape):
     """affine_forward: x with D features and w without D rows raises, showing both shapes"""
@@ -237,7 +243,10 @@ def test_affine_forward_rejects_mismatched_d(impl, check, rng, x_shape):
             )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about(
+    "affine_forward",
+    says="TypeError naming the argument and its dtype if x, w or b is not a float array",
+)
 @pytest.mark.parametrize("dtype", [np.int64, np.uint8])
 def test_affine_forward_rejects_non_float_x(impl, check, rng, dtype):
     """affine_forward: an integer x raises a TypeError naming x and its dtype"""
@@ -253,7 +262,10 @@ def test_affine_forward_rejects_non_float_x(impl, check, rng, dtype):
             )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about(
+    "affine_forward",
+    says="ValueError, naming the argument and showing the shapes, if x has fewer than 2 dimensions",
+)
 def test_affine_forward_rejects_single_example(impl, check, rng):
     """affine_forward: a single example (D,) raises a ValueError naming x"""
     x, w, b = rng.normal(size=5), rng.normal(size=(5, 3)), rng.normal(size=3)
@@ -267,7 +279,7 @@ def test_affine_forward_rejects_single_example(impl, check, rng):
             )
 
 
-@pytest.mark.about("affine_forward")
+@pytest.mark.about("affine_forward", says="out[i, j] = sum_d x[i, d] * w[d, j] + b[j]")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_affine_forward_large_values(impl, check, rng, dtype):
     """affine_forward: inputs of size 1e3 and weights of size 1e2 give exact, finite outputs"""
@@ -275,9 +287,11 @@ def test_affine_forward_large_values(impl, check, rng, dtype):
     w = (rng.normal(size=(10, 4)) * 1e2).astype(dtype)
     b = (rng.normal(size=4) * 1e3).astype(dtype)
     # Rounding error scales with the size of the terms summed, not with the (possibly
-    # cancelled) result: the tolerance is relative to sum_d |x| |w| + |b|.
+    # cancelled) result: a sum of D products plus a bias, in any order, is off by at most
+    # (D + 1) * eps/2 * (sum_d |x| |w| + |b|); twice that leaves room for a float64
+    # computation rounded to float32 at the end.
     scale = float((np.abs(x).astype(np.float64) @ np.abs(w) + np.abs(b)).max())
-    atol = scale * (1e-5 if dtype == np.float32 else 1e-12)
+    _, atol = tolerance_for(dtype, scale=scale, ulps=2 * (x.shape[1] + 1))
     with check, strict_numerics(HINTS["affine.large"]):
         out, _ = forward(impl, x, w, b)
         out = assert_dtype(out, dtype, "out", HINTS["affine.dtype"])

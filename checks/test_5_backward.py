@@ -30,6 +30,7 @@ from checks.helpers import (
     rel_error,
     require_array,
     strict_numerics,
+    tolerance_for,
     unchanged,
     unpack,
 )
@@ -194,7 +195,7 @@ def affine_backward(impl, dout, cache, hint=None):
 # --- affine_backward --------------------------------------------------------------------
 
 
-@pytest.mark.about("affine_backward")
+@pytest.mark.about("affine_backward", says="The backward pass of an affine layer out = x W + b")
 @pytest.mark.parametrize("n, d, m", [(1, 5, 3), (4, 5, 3), (3, 4, 4)])
 def test_affine_backward_gradients(impl, load, check, rng, n, d, m):
     """affine_backward: dx, dw, db match numerical gradients of sum(out * dout)"""
@@ -225,7 +226,7 @@ def test_affine_backward_gradients(impl, load, check, rng, n, d, m):
         assert_gradient(db, num_db, "db", hint=HINTS["affine.db"], mistakes=mistakes)
 
 
-@pytest.mark.about("affine_backward")
+@pytest.mark.about("affine_backward", says="dx: array with the shape of the original x")
 @pytest.mark.parametrize("n", [1, 4])
 def test_affine_backward_dx_keeps_input_shape(impl, load, check, rng, n):
     """affine_backward: for an input x (N, 2, 3), dx is (N, 2, 3) too"""
@@ -242,7 +243,7 @@ def test_affine_backward_dx_keeps_input_shape(impl, load, check, rng, n):
         assert_gradient(dw, num_dw, "dw", hint=HINTS["affine.dw"])
 
 
-@pytest.mark.about("affine_backward")
+@pytest.mark.about("affine_backward", says="float32 everywhere gives float32")
 def test_affine_backward_keeps_float32(impl, load, check, rng):
     """affine_backward: float32 dout and cache give float32 dx, dw, db"""
     x = rng.normal(size=(4, 5)).astype(np.float32)
@@ -259,7 +260,7 @@ def test_affine_backward_keeps_float32(impl, load, check, rng):
             assert_close(value, expected[name], name, hint=HINTS[f"affine.{name}"])
 
 
-@pytest.mark.about("affine_backward")
+@pytest.mark.about("affine_backward", says="never write into dout or the cache's arrays")
 def test_affine_backward_does_not_modify_inputs(impl, load, check, rng):
     """affine_backward: dout and the cached x, w, b are unchanged afterwards"""
     x, w, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(4, 5)), rng.normal(size=5)
@@ -269,7 +270,10 @@ def test_affine_backward_does_not_modify_inputs(impl, load, check, rng):
         affine_backward(impl, dout, cache, HINTS["affine.dx_shape"])
 
 
-@pytest.mark.about("affine_backward")
+@pytest.mark.about(
+    "affine_backward",
+    says="naming `dout` if it is not a float array (N, M) matching the forward pass",
+)
 def test_affine_backward_rejects_bad_dout(impl, load, check, rng):
     """affine_backward: a dout that does not match the forward output raises naming dout"""
     x, w, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3)
@@ -335,28 +339,31 @@ def _act_gradient_check(impl, load, check, rng, name, shape):
         )
 
 
-@pytest.mark.about("relu_backward")
+@pytest.mark.about("relu_backward", says="dx = dout * (x > 0)")
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 4)])
 def test_relu_backward_gradient(impl, load, check, rng, shape):
     """relu_backward: dx matches the numerical gradient, any shape"""
     _act_gradient_check(impl, load, check, rng, "relu", shape)
 
 
-@pytest.mark.about("sigmoid_backward")
+@pytest.mark.about("sigmoid_backward", says="dx = dout * s * (1 - s)")
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 4)])
 def test_sigmoid_backward_gradient(impl, load, check, rng, shape):
     """sigmoid_backward: dx matches the numerical gradient, any shape"""
     _act_gradient_check(impl, load, check, rng, "sigmoid", shape)
 
 
-@pytest.mark.about("tanh_backward")
+@pytest.mark.about("tanh_backward", says="dx = dout * (1 - t**2)")
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 4)])
 def test_tanh_backward_gradient(impl, load, check, rng, shape):
     """tanh_backward: dx matches the numerical gradient, any shape"""
     _act_gradient_check(impl, load, check, rng, "tanh", shape)
 
 
-@pytest.mark.about("relu_backward")
+@pytest.mark.about(
+    "relu_backward",
+    says="at exactly x = 0 it has no derivative, and the convention (PyTorch's too) is 0",
+)
 def test_relu_backward_zero_input(impl, load, check):
     """relu_backward: the gradient at an input of exactly 0 is 0"""
     x = np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.0]])
@@ -397,19 +404,19 @@ def _float32_no_mutation(impl, load, check, rng, name):
             fail(f"{name}_backward modified its cache in place", HINTS["backward.inplace"])
 
 
-@pytest.mark.about("relu_backward")
+@pytest.mark.about("relu_backward", says="dx: array with the shape and dtype of dout")
 def test_relu_backward_float32_no_mutation(impl, load, check, rng):
     """relu_backward: float32 stays float32; dout and the cache are unchanged"""
     _float32_no_mutation(impl, load, check, rng, "relu")
 
 
-@pytest.mark.about("sigmoid_backward")
+@pytest.mark.about("sigmoid_backward", says="dx: array with the shape and dtype of dout")
 def test_sigmoid_backward_float32_no_mutation(impl, load, check, rng):
     """sigmoid_backward: float32 stays float32; dout and the cache are unchanged"""
     _float32_no_mutation(impl, load, check, rng, "sigmoid")
 
 
-@pytest.mark.about("tanh_backward")
+@pytest.mark.about("tanh_backward", says="dx: array with the shape and dtype of dout")
 def test_tanh_backward_float32_no_mutation(impl, load, check, rng):
     """tanh_backward: float32 stays float32; dout and the cache are unchanged"""
     _float32_no_mutation(impl, load, check, rng, "tanh")
@@ -423,16 +430,18 @@ def _saturated(impl, load, check, rng, name):
         with check, strict_numerics(HINTS["saturation"]):
             dx = act_backward(impl, name, dout, cache)
             dx = assert_dtype(dx, dtype, f"{name}_backward's dx", HINTS["backward.dtype"])
+            # the true slope at |x| >= 500 is below exp(-500) ~ 1e-217 (0 in float32): any
+            # correct form gives 0 or a subnormal, far below 1e-30
             assert_close(dx, np.zeros((2, 3)), "dx", atol=1e-30, rtol=0, hint=HINTS["saturation"])
 
 
-@pytest.mark.about("sigmoid_backward")
+@pytest.mark.about("sigmoid_backward", says="a saturated sigmoid passes almost no gradient back")
 def test_sigmoid_backward_saturated(impl, load, check, rng):
     """sigmoid_backward: saturated units (inputs of +-1000) pass a finite gradient of ~0"""
     _saturated(impl, load, check, rng, "sigmoid")
 
 
-@pytest.mark.about("tanh_backward")
+@pytest.mark.about("tanh_backward", says="dx = dout * (1 - t**2)")
 def test_tanh_backward_saturated(impl, load, check, rng):
     """tanh_backward: saturated units (inputs of +-1000) pass a finite gradient of ~0"""
     _saturated(impl, load, check, rng, "tanh")
@@ -450,19 +459,28 @@ def _rejects_bad_dout(impl, load, check, rng, name):
             )
 
 
-@pytest.mark.about("relu_backward")
+@pytest.mark.about(
+    "relu_backward",
+    says="TypeError / ValueError naming `dout` if it is not a float array of the cache's shape",
+)
 def test_relu_backward_rejects_bad_dout(impl, load, check, rng):
     """relu_backward: a dout of another shape than the input raises naming dout"""
     _rejects_bad_dout(impl, load, check, rng, "relu")
 
 
-@pytest.mark.about("sigmoid_backward")
+@pytest.mark.about(
+    "sigmoid_backward",
+    says="TypeError / ValueError naming `dout` if it is not a float array of the cache's shape",
+)
 def test_sigmoid_backward_rejects_bad_dout(impl, load, check, rng):
     """sigmoid_backward: a dout of another shape than the output raises naming dout"""
     _rejects_bad_dout(impl, load, check, rng, "sigmoid")
 
 
-@pytest.mark.about("tanh_backward")
+@pytest.mark.about(
+    "tanh_backward",
+    says="TypeError / ValueError naming `dout` if it is not a float array of the cache's shape",
+)
 def test_tanh_backward_rejects_bad_dout(impl, load, check, rng):
     """tanh_backward: a dout of another shape than the output raises naming dout"""
     _rejects_bad_dout(impl, load, check, rng, "tanh")
@@ -472,7 +490,12 @@ def test_tanh_backward_rejects_bad_dout(impl, load, check, rng):
 
 
 def assert_derivative(actual, exact, name, hint, mistakes):
-    """numerical_gradient's result against an exact derivative: relative error below 1e-7."""
+    """numerical_gradient's result against an exact derivative: relative error below 1e-7.
+
+    A correct central difference in float64 is off by h**2 (truncation, 1e-10 at h = 1e-5)
+    plus eps * |f| / h (rounding: f is a sum of cubes of size <= 100, so ~2e-9), both far
+    below 1e-7 relative to derivatives of size >= 0.75; a one-sided difference is off by
+    ~h * f'' / f' >= 2.5e-6."""
     actual = assert_shape(actual, exact.shape, name, HINTS["numgrad.dtype"])
     err = rel_error(np.asarray(actual, dtype=float), exact)
     if np.all(err <= 1e-7):
@@ -497,7 +520,9 @@ def cube_sum(v):
     return float(np.sum(v**3))
 
 
-@pytest.mark.about("numerical_gradient")
+@pytest.mark.about(
+    "numerical_gradient", says="grad[i] = (f(x with x[i] + h) - f(x with x[i] - h)) / (2h)"
+)
 def test_numerical_gradient_known_derivative(impl, check, rng):
     """numerical_gradient: sum(x**3) gives 3 x**2, to central-difference accuracy"""
     x = away_from_zero(rng, (3, 4), 0.5, 2.0)
@@ -523,7 +548,7 @@ def test_numerical_gradient_known_derivative(impl, check, rng):
         )
 
 
-@pytest.mark.about("numerical_gradient")
+@pytest.mark.about("numerical_gradient", says="h: the step, a small positive float")
 def test_numerical_gradient_uses_h(impl, check, rng):
     """numerical_gradient: with h=1e-3, sum(x**3) gives exactly 3 x**2 + h**2 (central)"""
     x = away_from_zero(rng, (2, 3), 0.5, 2.0)
@@ -547,7 +572,7 @@ def test_numerical_gradient_uses_h(impl, check, rng):
         )
 
 
-@pytest.mark.about("numerical_gradient")
+@pytest.mark.about("numerical_gradient", says="its original value is written back, exactly")
 def test_numerical_gradient_restores_x(impl, check, rng):
     """numerical_gradient: f sees one element at +h and -h at a time; x is restored exactly"""
     x = rng.normal(size=(3, 4)) + 0.1  # arbitrary values: x + h - 2h + h is often not x
@@ -585,7 +610,9 @@ def test_numerical_gradient_restores_x(impl, check, rng):
             if len(changed) == 1:
                 i = tuple(changed[0])
                 step = v[i] - original[i]
-                if not math.isclose(abs(step), h, rel_tol=1e-6):
+                # x[i] + h rounds at the size of x (|x| < 6 here): the step f sees is h
+                # within a few ulps of |x|, i.e. 4 * eps * 6 / h relative (about 5e-12)
+                if not math.isclose(abs(step), h, rel_tol=tolerance_for(np.float64, 6 / h, 4)[1]):
                     fail(
                         f"f saw x{list(map(int, i))} moved by {step:.3g}, expected +-h = +-{h:g}",
                         HINTS["numgrad.h"],
@@ -606,7 +633,9 @@ def test_numerical_gradient_restores_x(impl, check, rng):
             )
 
 
-@pytest.mark.about("numerical_gradient")
+@pytest.mark.about(
+    "numerical_gradient", says="x is perturbed IN PLACE and f is called with x itself"
+)
 def test_numerical_gradient_perturbs_in_place(impl, check, rng):
     """numerical_gradient: x itself is perturbed, so an f that reads it by another name works"""
     w = away_from_zero(rng, (2, 3), 0.5, 2.0)
@@ -630,7 +659,7 @@ def test_numerical_gradient_perturbs_in_place(impl, check, rng):
         )
 
 
-@pytest.mark.about("numerical_gradient")
+@pytest.mark.about("numerical_gradient", says="grad: array with the shape and dtype of x")
 def test_numerical_gradient_float32(impl, check):
     """numerical_gradient: a float32 x gives a float32 gradient of its shape"""
     x = np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32)
@@ -647,13 +676,15 @@ def test_numerical_gradient_float32(impl, check):
             grad,
             2 * x.astype(float),
             "numerical_gradient(f, x float32)",
-            rtol=1e-3,
-            atol=1e-3,
+            # the difference quotient of a quadratic is exact, but f sums in float32: each
+            # f(x +- h) (about 15 here) is off by a few ulps of 15, and their difference is
+            # divided by 2h = 0.02, so the result is off by up to 4 * eps32 * 15 / 0.02
+            tol=tolerance_for(np.float32, scale=15 / 0.02, ulps=4),
             hint=HINTS["numgrad.central"],
         )
 
 
-@pytest.mark.about("numerical_gradient")
+@pytest.mark.about("numerical_gradient", says="TypeError naming `x` if x is not a float array")
 def test_numerical_gradient_rejects_integers(impl, check):
     """numerical_gradient: an integer x raises TypeError naming x"""
     with check:
@@ -701,7 +732,7 @@ def params_of(model, sizes, hint=HINTS["mlp.keys"]):
     return params
 
 
-@pytest.mark.about("MLP.__init__")
+@pytest.mark.about("MLP.__init__", says="Wi is (sizes[i-1], sizes[i]) and bi is (sizes[i],)")
 @pytest.mark.parametrize("sizes", [[5, 7, 6, 3], [4, 3]])
 def test_mlp_init_params(impl, check, rng, sizes):
     """MLP: params holds W1, b1, ... with Wi (sizes[i-1], sizes[i]) and zero biases"""
@@ -718,7 +749,7 @@ def test_mlp_init_params(impl, check, rng, sizes):
                 )
 
 
-@pytest.mark.about("MLP.__init__")
+@pytest.mark.about("MLP.__init__", says="the scheme given to init_weights (stage 1)")
 @pytest.mark.parametrize("scheme", ["he", "xavier"])
 def test_mlp_init_scheme(impl, check, rng, scheme):
     """MLP: init='he' / 'xavier' sets the weights' std (sqrt(2/n_in), sqrt(2/(n_in+n_out)))"""
@@ -735,7 +766,7 @@ def test_mlp_init_scheme(impl, check, rng, scheme):
             )
 
 
-@pytest.mark.about("MLP.__init__")
+@pytest.mark.about("MLP.__init__", says="or None for np.random.default_rng(0)")
 def test_mlp_init_rng(impl, check):
     """MLP: rng=None is a fixed seed; the same rng seed gives the same model, another seed not"""
     with check:
@@ -763,7 +794,10 @@ def test_mlp_init_rng(impl, check):
             )
 
 
-@pytest.mark.about("MLP.__init__")
+@pytest.mark.about(
+    "MLP.__init__",
+    says="ValueError naming `sizes`, `activation`, `dropout` or `init` for a bad value",
+)
 @pytest.mark.parametrize(
     "kwargs, mention",
     [
@@ -789,7 +823,7 @@ def test_mlp_init_rejects_bad_arguments(impl, check, kwargs, mention):
         )
 
 
-@pytest.mark.about("MLP.train")
+@pytest.mark.about("MLP.train", says="True in train mode (a new model)")
 def test_mlp_train_starts_in_train_mode(impl, check):
     """MLP.train: a new model is in train mode; train() sets training back to True"""
     with check:
@@ -808,7 +842,7 @@ def test_mlp_train_starts_in_train_mode(impl, check):
             fail(f"after train(), training is {model.training!r}", HINTS["mlp.mode"])
 
 
-@pytest.mark.about("MLP.eval")
+@pytest.mark.about("MLP.eval", says="Switch to eval mode (no dropout); return the model itself.")
 def test_mlp_eval_switches_mode(impl, check):
     """MLP.eval: eval() sets training to False and returns the model"""
     with check:
@@ -821,7 +855,7 @@ def test_mlp_eval_switches_mode(impl, check):
             )
 
 
-@pytest.mark.about("MLP._forward")
+@pytest.mark.about("MLP._forward", says="and for the output layer L: affine only")
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 def test_mlp_forward_values(impl, check, rng, activation):
     """MLP.forward: logits (N, C) of the chained layers, the output layer affine only"""
@@ -843,7 +877,7 @@ def test_mlp_forward_values(impl, check, rng, activation):
         )
 
 
-@pytest.mark.about("MLP._forward")
+@pytest.mark.about("MLP._forward", says="feed each layer's output to the next")
 def test_mlp_forward_chains_layers(impl, check, rng):
     """MLP.forward: every layer feeds the next (changing W1 or W2 changes the logits)"""
     sizes = [4, 4, 4, 3]  # equal widths, so that a forward pass that skips layers still runs
@@ -874,7 +908,7 @@ def test_mlp_forward_chains_layers(impl, check, rng):
                 )
 
 
-@pytest.mark.about("MLP._forward")
+@pytest.mark.about("MLP._forward", says="read the weights from self.params at every call")
 def test_mlp_forward_reads_params(impl, check, rng):
     """MLP.forward: assigning a new array into params changes the logits accordingly"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -901,7 +935,9 @@ def test_mlp_forward_reads_params(impl, check, rng):
         )
 
 
-@pytest.mark.about("MLP._forward")
+@pytest.mark.about(
+    "MLP._forward", says="x: float array (N, D), or (N, d1, ..., dk) with D = d1*...*dk"
+)
 @pytest.mark.parametrize("n", [1, 3])
 def test_mlp_forward_images(impl, check, rng, n):
     """MLP.forward: a batch of images (N, 2, 3) is flattened like affine_forward does"""
@@ -918,7 +954,7 @@ def test_mlp_forward_images(impl, check, rng, n):
         )
 
 
-@pytest.mark.about("MLP._forward")
+@pytest.mark.about("MLP._forward", says="float32 x and params: float32 logits")
 def test_mlp_forward_float32(impl, check, rng):
     """MLP.forward: float32 params and float32 x give float32 logits"""
     x = rng.normal(size=(N, SIZES[0])).astype(np.float32)
@@ -939,7 +975,9 @@ def test_mlp_forward_float32(impl, check, rng):
         )
 
 
-@pytest.mark.about("MLP.predict")
+@pytest.mark.about(
+    "MLP.predict", says="The predicted class of every example: the argmax of the logits"
+)
 @pytest.mark.parametrize("n", [1, 6])
 def test_mlp_predict_argmax(impl, check, rng, n):
     """MLP.predict: the argmax of the logits, (N,) integer class indices, in both modes"""
@@ -1001,7 +1039,7 @@ def assert_param_gradients(grads, expected, n, hint):
         )
 
 
-@pytest.mark.about("MLP.loss")
+@pytest.mark.about("MLP.loss", says="the gradient of the loss with respect to params[k]")
 @pytest.mark.parametrize(
     "sizes, activation", GRAD_CASES, ids=[f"{len(s) - 2}hidden-{a}" for s, a in GRAD_CASES]
 )
@@ -1025,7 +1063,7 @@ def test_mlp_loss_gradients(impl, check, rng, sizes, activation):
         assert_param_gradients(grads, expected, N, HINTS["mlp.backward"])
 
 
-@pytest.mark.about("MLP.loss")
+@pytest.mark.about("MLP.loss", says="pair each layer with its own cache")
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_mlp_loss_gradients_equal_widths(impl, check, rng, activation):
     """MLP.loss: with every layer of the same width, each layer gets its own gradient"""
@@ -1036,7 +1074,7 @@ def test_mlp_loss_gradients_equal_widths(impl, check, rng, activation):
         assert_param_gradients(grads, expected, 5, HINTS["mlp.pairing"])
 
 
-@pytest.mark.about("MLP.loss")
+@pytest.mark.about("MLP.loss", says="build new gradients at every call")
 def test_mlp_loss_fresh_gradients(impl, check, rng):
     """MLP.loss: two calls give identical results, in new arrays (no accumulation)"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -1072,7 +1110,7 @@ def test_mlp_loss_fresh_gradients(impl, check, rng):
                 fail(f"grads['{key}'] is the parameter array itself", HINTS["mlp.fresh"])
 
 
-@pytest.mark.about("MLP.loss")
+@pytest.mark.about("MLP.loss", says="a Python float, the mean cross-entropy over the batch")
 def test_mlp_loss_initial_value(impl, check, rng):
     """MLP.loss: a fresh model on tiny inputs has a loss of about log(C)"""
     sizes = [20, 16, 10]
@@ -1085,13 +1123,15 @@ def test_mlp_loss_initial_value(impl, check, rng):
             loss,
             math.log(10),
             "the initial loss",
+            # not rounding but the approximation: inputs of size 0.01 give logits within
+            # a few hundredths of each other, so the loss is log(C) to within ~0.01
             rtol=0,
             atol=0.05,
             hint=HINTS["mlp.initial_loss"],
         )
 
 
-@pytest.mark.about("MLP.loss")
+@pytest.mark.about("MLP.loss", says="labels: class indices (N,) or one-hot (N, C)")
 def test_mlp_loss_one_hot_labels(impl, check, rng):
     """MLP.loss: one-hot labels give the same loss and gradients as class indices"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -1110,7 +1150,7 @@ def test_mlp_loss_one_hot_labels(impl, check, rng):
             )
 
 
-@pytest.mark.about("MLP.loss")
+@pytest.mark.about("MLP.loss", says="an array of params[k]'s shape and dtype")
 def test_mlp_loss_float32(impl, check, rng):
     """MLP.loss: float32 params and x give float32 gradients and a Python float loss"""
     x = rng.normal(size=(N, SIZES[0])).astype(np.float32)
@@ -1126,7 +1166,7 @@ def test_mlp_loss_float32(impl, check, rng):
             assert_dtype(grads.get(key), np.float32, f"grads['{key}']", HINTS["mlp.dtype"])
 
 
-@pytest.mark.about("MLP.state_dict")
+@pytest.mark.about("MLP.state_dict", says="a new dict holding COPIES of every array")
 def test_mlp_state_dict_copies(impl, check, rng):
     """MLP.state_dict: a new dict of copies, unaffected by later updates of params"""
     with check:
@@ -1153,7 +1193,7 @@ def test_mlp_state_dict_copies(impl, check, rng):
             )
 
 
-@pytest.mark.about("MLP.load_state_dict")
+@pytest.mark.about("MLP.load_state_dict", says="The values are copied into the model's own arrays")
 def test_mlp_load_state_dict_round_trip(impl, check, rng):
     """MLP.load_state_dict: a model loaded with another's state computes the same logits"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -1190,7 +1230,9 @@ def test_mlp_load_state_dict_round_trip(impl, check, rng):
         )
 
 
-@pytest.mark.about("MLP.load_state_dict")
+@pytest.mark.about(
+    "MLP.load_state_dict", says="ValueError naming the key for a missing or unexpected key"
+)
 @pytest.mark.parametrize("case", ["missing", "unexpected", "shape"])
 def test_mlp_load_state_dict_strict(impl, check, rng, case):
     """MLP.load_state_dict: a missing key, an extra key or a wrong shape raises naming the key"""

@@ -74,7 +74,9 @@ def forward(impl, x, p, train, rng):
 # dropout_forward
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about(
+    "dropout_forward", says="zero each element with probability p, scale the rest by 1/(1-p)"
+)
 @pytest.mark.parametrize("p", [0.2, 0.7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_statistics(impl, check, rng, p, dtype):
@@ -97,7 +99,7 @@ def test_dropout_forward_statistics(impl, check, rng, p, dtype):
             fail(f"mean(out) / mean(x) is {ratio:.3f} with p={p}, expected about 1", hint)
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about("dropout_forward", says="out = x * keep / (1 - p)")
 @pytest.mark.parametrize("n", [1, 7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
@@ -125,7 +127,7 @@ def test_dropout_forward_kept_units_scaled(impl, check, rng, n, dtype):
         )
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about("dropout_forward", says="False (evaluation) makes this the identity")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
     """dropout_forward: with train=False the output is x, unscaled and undropped"""
@@ -136,7 +138,7 @@ def test_dropout_forward_eval_is_identity(impl, check, rng, dtype):
         assert_close(out, x, "out in eval mode", rtol=0, atol=0, hint=HINTS["dropout.eval"])
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about("dropout_forward", says="out = x in eval mode, or when p == 0")
 def test_dropout_forward_p_zero_is_identity(impl, check, rng):
     """dropout_forward: with p = 0 the output is x, even in train mode"""
     x = rng.normal(size=(5, 8))
@@ -145,7 +147,7 @@ def test_dropout_forward_p_zero_is_identity(impl, check, rng):
         assert_close(out, x, "out with p=0", rtol=0, atol=0, hint=HINTS["dropout.p_zero"])
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about("dropout_forward", says="ValueError naming p if p < 0 or p >= 1")
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_forward_rejects_bad_p(impl, check, rng, p):
     """dropout_forward: p outside [0, 1) raises a ValueError naming p"""
@@ -160,7 +162,10 @@ def test_dropout_forward_rejects_bad_p(impl, check, rng, p):
             )
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about(
+    "dropout_forward",
+    says="TypeError naming rng if a mask must be drawn and rng is not a numpy.random.Generator",
+)
 def test_dropout_forward_rejects_bad_rng(impl, check, rng):
     """dropout_forward: in train mode with p > 0, rng must be a numpy Generator"""
     x = rng.normal(size=(3, 4))
@@ -174,7 +179,10 @@ def test_dropout_forward_rejects_bad_rng(impl, check, rng):
             )
 
 
-@pytest.mark.about("dropout_forward")
+@pytest.mark.about(
+    "dropout_forward",
+    says="draw from `rng`, never np.random.*: the same seed must give the same mask",
+)
 def test_dropout_forward_reproducible(impl, check, rng):
     """dropout_forward: the same seed gives the same mask; another draw another mask"""
     x = rng.uniform(1, 2, size=(20, 30))
@@ -201,7 +209,7 @@ def test_dropout_forward_reproducible(impl, check, rng):
 # dropout_backward
 
 
-@pytest.mark.about("dropout_backward")
+@pytest.mark.about("dropout_backward", says="use the mask from the cache")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
     """dropout_backward: dx is 0 where the forward dropped, dout / (1 - p) elsewhere"""
@@ -244,7 +252,7 @@ def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
         )
 
 
-@pytest.mark.about("dropout_backward")
+@pytest.mark.about("dropout_backward", says="dx = dout when the forward pass was the identity")
 @pytest.mark.parametrize("train, p", [(False, 0.5), (True, 0.0)])
 def test_dropout_backward_identity(impl, check, rng, train, p):
     """dropout_backward: after an identity forward pass (eval mode, p = 0), dx is dout"""
@@ -256,7 +264,9 @@ def test_dropout_backward_identity(impl, check, rng, train, p):
         assert_close(dx, dout, "dx", hint=HINTS["dropout.backward_eval"])
 
 
-@pytest.mark.about("dropout_backward")
+@pytest.mark.about(
+    "dropout_backward", says="ValueError naming dout if its shape differs from the forward pass's x"
+)
 def test_dropout_backward_rejects_wrong_shape(impl, check, rng):
     """dropout_backward: a dout of another shape than the forward's x raises a ValueError"""
     x = rng.normal(size=(4, 6))
@@ -289,7 +299,9 @@ def make_model(load, rng, activation="relu", dropout=0.5):
     return model
 
 
-@pytest.mark.about("MLP._forward", module="backward")
+@pytest.mark.about(
+    "MLP._forward", says="in train mode with dropout > 0, by dropout (stage 7)", module="backward"
+)
 def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
     """MLP: after eval(), forward is deterministic and equals the network without dropout"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -312,7 +324,7 @@ def test_mlp_forward_eval_is_deterministic(impl, check, load, rng):
             )
 
 
-@pytest.mark.about("MLP._forward", module="backward")
+@pytest.mark.about("MLP._forward", says="only if `train` and self.dropout > 0", module="backward")
 def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
     """MLP: in train mode with dropout, two forward passes differ"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -331,7 +343,11 @@ def test_mlp_forward_train_mode_is_random(impl, check, load, rng):
             fail("some logits are exactly 0 in train mode", HINTS["mlp.logits"])
 
 
-@pytest.mark.about("MLP._forward", module="backward")
+@pytest.mark.about(
+    "MLP._forward",
+    says="out, drop_cache = dropout_forward(out, self.dropout, True, self.rng)",
+    module="backward",
+)
 def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, rng):
     """MLP: in train mode, dropout_forward follows every hidden activation, not the logits"""
     x = rng.normal(size=(9, SIZES[0]))
@@ -359,7 +375,9 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
         )
 
 
-@pytest.mark.about("MLP.loss", module="backward")
+@pytest.mark.about(
+    "MLP.loss", says="dh = dropout_backward(dh, ...) (if dropout acted)", module="backward"
+)
 def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
     """MLP: with the dropout mask held fixed, loss's gradients match numerical ones"""
     x = rng.normal(size=(5, SIZES[0]))
@@ -401,6 +419,9 @@ def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
                 grads[key],
                 num,
                 f"grads[{key!r}] (mask held fixed)",
+                # float64 central differences with h = 1e-5 of a loss of size ~2: truncation
+                # h**2 ~ 1e-10 and rounding eps * 2 / h ~ 4e-11 absolute; 1e-9 is ten times
+                # that, and 1e-5 relative covers the (tiny) higher terms on large gradients
                 rtol=1e-5,
                 atol=1e-9,
                 hint=HINTS["mlp.dropout_gradient"],

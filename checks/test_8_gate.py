@@ -163,7 +163,9 @@ def diagnose(history):
     return "gate.short"
 
 
-@pytest.mark.about("train")
+@pytest.mark.about(
+    "train", says="Train `model` with `optimizer` for up to `epochs` passes over the training set"
+)
 def test_train_mnist_gate(load, check, capsys, record_property):
     """train: your stages 1-8 reach 97% test accuracy on MNIST"""
 

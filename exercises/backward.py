@@ -311,7 +311,8 @@ class MLP:
             train: whether dropout may act (the caller decides: self.training for forward
                    and loss, False for predict).
         Returns a tuple of:
-            logits: array (N, C).
+            logits: array (N, C), float32 x and params: float32 logits (the dtype
+                    follows NumPy's rules).
             caches: a list of L tuples (affine_cache, act_cache, drop_cache), one per
                     layer, in forward order (the output layer's is last).
 
@@ -365,7 +366,8 @@ class MLP:
         Returns a tuple of:
             loss:  a Python float, the mean cross-entropy over the batch.
             grads: a NEW dict with exactly the keys of params, grads[k] an array of
-                   params[k]'s shape: the gradient of the loss with respect to params[k].
+                   params[k]'s shape and dtype: the gradient of the loss with respect to
+                   params[k].
 
         Traps:
             - walk the layers in reverse, and pair each layer with its own cache: the
@@ -401,7 +403,7 @@ class MLP:
             d: a dict {key: array}, e.g. from state_dict().
         Raises:
             ValueError naming the key for a missing or unexpected key, and the key and
-            both shapes for a shape mismatch; TypeError if d is not a dict.
+            both shapes for a shape mismatch; TypeError naming `d` if it is not a dict.
         """
         # YOUR CODE HERE
         raise NotImplementedError("stage 5: MLP.load_state_dict")

@@ -67,8 +67,9 @@ def check_grads(params, grads):
     Returns:
         None.
     Raises:
-        TypeError if either is not a dict, or a parameter is not a float array;
-        ValueError naming the key for a missing or extra key, or a shape mismatch.
+        TypeError naming `params` or `grads` if it is not a dict, or the key of a parameter
+        that is not a float array; ValueError naming the key for a missing or extra key,
+        or a shape mismatch.
     """
     # YOUR CODE HERE
     raise NotImplementedError("stage 6: check_grads")

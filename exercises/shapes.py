@@ -8,6 +8,12 @@ form, turn labels into one-hot rows, draw the initial weights, and measure accur
 Most bugs in a from-scratch network are shape bugs that NumPy's broadcasting lets through
 quietly. The habit to build here: know the shape of every array, and make the wrong one
 fail loudly.
+
+One rule holds in every stage: bad input (a wrong rank, mismatched shapes, labels out of
+range, a probability outside its range) raises a ValueError or TypeError whose message
+names the argument and shows the shapes or values involved - never a silent broadcast,
+never a bare NumPy error from deep inside. Each function's `Raises` section says which
+arguments it checks; the helpers of `validate.py` word such messages for you.
 """
 
 import numpy as np
@@ -45,7 +51,8 @@ def flatten_images(images):
     Returns:
         float32 array (N, H*W) with values in [0, 1]; (1, H*W) for a single image.
     Raises:
-        TypeError if images are not uint8; ValueError for any other rank.
+        TypeError naming `images` if they are not uint8; ValueError naming `images` and
+        its shape for any other rank.
 
     Traps:
         - convert before you scale: `images /= 255` on a uint8 array fails (a float result
@@ -84,6 +91,9 @@ def init_weights(n_in, n_out, rng, scheme="he"):
     unit computes the same thing and receives the same gradient, forever. Their scale
     matters too: it keeps the signal's variance roughly constant from layer to layer.
 
+    w is drawn from a zero-mean normal distribution with the scheme's standard deviation,
+    and b is zeros:
+
         "he":     w ~ Normal(0, std = sqrt(2 / n_in))            (for ReLU layers)
         "xavier": w ~ Normal(0, std = sqrt(2 / (n_in + n_out)))  (for tanh/sigmoid layers)
         b = 0     (random negative biases can switch ReLU units off from the start)
@@ -96,8 +106,8 @@ def init_weights(n_in, n_out, rng, scheme="he"):
         w: float64 array (n_in, n_out).
         b: float64 array (n_out,) of zeros.
     Raises:
-        ValueError for a non-positive size or an unknown scheme; TypeError if rng is not
-        a Generator.
+        ValueError naming the argument (`n_in`, `n_out` or `scheme`) for a non-positive
+        size or an unknown scheme; TypeError naming `rng` if it is not a Generator.
     """
     # YOUR CODE HERE
     raise NotImplementedError("stage 1: init_weights")
@@ -111,6 +121,10 @@ def accuracy(scores, labels):
         labels: class indices (N,) or one-hot (N, C).
     Returns:
         a Python float in [0, 1].
+    Raises:
+        ValueError naming `labels` if they do not match the scores (a wrong number of rows,
+        one-hot with the wrong number of classes, values outside [0, C)); TypeError /
+        ValueError naming `scores` if it is not a 2-D float array.
 
     Traps:
         - with one-hot labels, take argmax on both sides; comparing a (N,) prediction with

@@ -56,7 +56,7 @@ def affine_forward(x, w, b):
         cache: the tuple (x, w, b), x exactly as it was given (not reshaped), so that
                affine_backward (stage 5) can return dx in x's original shape.
     Raises:
-        TypeError if x, w or b is not a float array.
+        TypeError naming the argument and its dtype if x, w or b is not a float array.
         ValueError, naming the argument and showing the shapes, if x has fewer than 2
         dimensions, w is not 2-D, the D of x does not match the rows of w, or b is not
         exactly (M,).
