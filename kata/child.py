@@ -18,7 +18,9 @@ import argparse
 import inspect
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from types import CodeType, FrameType
 from typing import Any
 
 from kata import sandbox
@@ -133,12 +135,16 @@ class Collector:
         self.data_error: Record | None = None  # the first damaged data file a check met
         self._items: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
+        self._tracer = ReturnTracer(impl_dir, lambda: None)
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
         self._items = {item.nodeid: item for item in items}
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._current = {"exceptions": [], "skipped": False, "failed": False}
+        item = self._items.get(nodeid)
+        self._tracer = ReturnTracer(self.impl_dir, lambda: self.tested_code(item))
+        self._tracer.start()
 
     def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
         if call.excinfo is not None:
@@ -154,6 +160,7 @@ class Collector:
             self._current["failed"] = True
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        self._tracer.stop()
         item = self._items.get(nodeid)
         state = self._current
         exceptions = list(getattr(item, "kata_failures", [])) + state["exceptions"]
@@ -195,7 +202,7 @@ class Collector:
 
     def describe_exception(self, item: Any, error: BaseException) -> Record:
         own_line = self.learner_location(error)
-        location = own_line or self.tested_definition(item)
+        location = own_line or self._tracer.returned or self.tested_definition(item)
         if isinstance(error, NotImplementedError):
             stub = parse_stub_message(str(error))
             if stub and stub.stage != self.stage_number:
@@ -238,12 +245,15 @@ class Collector:
             # the provided validate.py is not where the learner's mistake is: prefer their code
             own = [f for f in frames if Path(f.filename).name not in PROVIDED_MODULES] or frames
             if own:
-                return {"file": own[-1].filename, "line": own[-1].lineno}
+                frame = own[-1]
+                if len(own) > 1 and refused_its_input(error, frame):
+                    frame = own[-2]  # their own function called it with what it refuses
+                return {"file": frame.filename, "line": frame.lineno}
             error = error.__cause__ or error.__context__
         return None
 
-    def tested_definition(self, item: Any) -> Location | None:
-        """The `def` line of what the check declares it is about (`@pytest.mark.about`)."""
+    def tested_function(self, item: Any) -> Any:
+        """What the check declares it is about (`@pytest.mark.about`), or None."""
         marker = item.get_closest_marker(ABOUT) if item is not None else None
         if marker is None or not marker.args:
             return None
@@ -251,11 +261,150 @@ class Collector:
         target: Any = sys.modules.get(f"{PACKAGE}.{module_name}")
         for part in str(marker.args[0]).split("."):
             target = getattr(target, part, None)
+        return target
+
+    def tested_code(self, item: Any) -> CodeType | None:
+        """The code object of the tested function, when it is the learner's own."""
+        target = inspect.unwrap(self.tested_function(item) or (lambda: None))
+        code = getattr(target, "__code__", None)
+        if isinstance(code, CodeType) and _inside(code.co_filename, self.impl_dir):
+            return code
+        return None
+
+    def tested_definition(self, item: Any) -> Location | None:
+        """The `def` line of what the check is about: where to look when no call of it
+        returned (it raised, or was never called)."""
+        target = self.tested_function(item)
+        if target is None:
+            return None
         try:
             _, start = inspect.getsourcelines(target)
             return {"file": inspect.getsourcefile(target), "line": start}
         except (OSError, TypeError):
             return None
+
+
+class ReturnTracer:
+    """Where the tested function produced what it returned: the line of the `return` of its
+    last call that returned, or, when that returns (or holds first in a tuple) the very
+    object one of the learner's own functions returned to it, that function's `return`,
+    followed down the calls (`return self._forward(x)[0]` points into `_forward`).
+
+    It traces with sys.settrace (Python 3.10 to 3.13 alike): a call into any other file
+    costs one check of its file name, and only the learner's frames are followed, their
+    `return` events alone (no line events). Only functions of the tested function's own
+    file are followed down: another stage's function returned what it was asked for.
+    """
+
+    KEPT = 32  # the latest returns kept per learner frame, to follow an object down
+
+    def __init__(self, impl_dir: Path, find_target: Callable[[], CodeType | None]) -> None:
+        self.impl_dir = impl_dir
+        self.target: CodeType | None = None
+        self._find_target = find_target  # asked again at each call until found: the module
+        # a check is about may be imported only by the check itself
+        self.returned: Location | None = None  # of the target's latest call that returned
+        self._theirs: dict[str, bool] = {}  # file name -> a learner's file (not validate.py)
+        self._frames: list[_Frame] = []  # the learner's frames being run, innermost last
+        self._previous: Any = None
+
+    def start(self) -> None:
+        self._previous = sys.gettrace()
+        sys.settrace(self._call)
+
+    def stop(self) -> None:
+        sys.settrace(self._previous)
+        self._frames.clear()
+
+    def _learner(self, filename: str) -> bool:
+        known = self._theirs.get(filename)
+        if known is None:
+            known = _inside(filename, self.impl_dir) and Path(filename).name not in (
+                PROVIDED_MODULES
+            )
+            self._theirs[filename] = known
+        return known
+
+    def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event != "call" or not self._learner(frame.f_code.co_filename):
+            return None
+        if self.target is None:
+            self.target = self._find_target()
+        frame.f_trace_lines = False
+        self._frames.append(_Frame())
+        return self._local
+
+    def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "exception":
+            if self._frames:
+                self._frames[-1].raised = True
+            return self._local
+        if event != "return" or not self._frames:
+            return self._local
+        own = self._frames.pop()
+        if arg is None and own.raised:
+            return None  # an exception leaves the frame: its own traceback says where
+        here = frame.f_code.co_filename
+        origin = own.origin_of(arg, here) or {"file": here, "line": frame.f_lineno}
+        if frame.f_code is self.target:
+            self.returned = origin
+        if self._frames:
+            self._frames[-1].keep(arg, origin, self.KEPT)
+        return None
+
+
+class _Frame:
+    """What one running learner frame has been given back by the learner's functions it
+    called: the objects (kept alive, so that their ids stay theirs) and where each came from."""
+
+    __slots__ = ("raised", "returns")
+
+    def __init__(self) -> None:
+        self.raised = False
+        self.returns: dict[int, tuple[Any, Location]] = {}
+
+    def keep(self, value: Any, origin: Location, limit: int) -> None:
+        values = [value]
+        if type(value) is tuple:
+            values += list(value[:4])
+        for one in values:
+            if one is None or type(one) is bool or type(one) is int:
+                continue  # shared singletons and small ints say nothing about origin
+            self.returns.pop(id(one), None)
+            self.returns[id(one)] = (one, origin)
+        while len(self.returns) > limit:
+            del self.returns[next(iter(self.returns))]
+
+    def origin_of(self, value: Any, filename: str) -> Location | None:
+        """Where `value` (or the first item of a tuple `value`) came from, when a function
+        of the same file returned it to this frame: a helper of the same module, whose
+        `return` made it. A function of another module (another stage's) only did what it
+        was asked with what this frame gave it, so the mistake is here."""
+        for one in (value, value[0] if type(value) is tuple and value else None):
+            if one is None:
+                continue
+            found = self.returns.get(id(one))
+            if found is not None and found[0] is one and found[1]["file"] == filename:
+                return found[1]
+        return None
+
+
+def refused_its_input(error: BaseException, frame: traceback.FrameSummary) -> bool:
+    """Whether `error` is a ValueError or TypeError by which the learner's function at
+    `frame` refused its input: raised on that line by a `raise` of its own, or by the
+    provided validate.py it called there (not by NumPy deep inside). When the learner's own
+    code made that call, the mistake is at the call."""
+    if not isinstance(error, (ValueError, TypeError)):
+        return False
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    innermost = tb.tb_frame.f_code.co_filename
+    if Path(innermost).name in PROVIDED_MODULES:
+        return True
+    return innermost == frame.filename and (frame.line or "").lstrip().startswith("raise ")
 
 
 def data_file_error(error: BaseException) -> Record | None:
