@@ -28,7 +28,7 @@ from kata.channel import ChildEnd
 from kata.impl import PACKAGE, load_module
 from kata.markers import parse_stub_message
 from kata.model import CheckStatus, MessageKind
-from kata.stages import BY_NUMBER, ROOT
+from kata.stages import BY_MODULE, BY_NUMBER, ROOT
 
 PROVIDED_MODULES = {"validate.py"}
 ABOUT = "about"  # the pytest marker naming what a check is about (registered in checks/)
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         load_module(impl_dir, stage.name)
     except BaseException as error:  # SyntaxError, ImportError, SystemExit at import, ...
-        record["error"] = describe_import_error(error, impl_dir)
+        record["error"] = describe_import_error(error, impl_dir, stage.module_file)
         channel.send(record)
         return 0
 
@@ -437,8 +437,27 @@ def check_title(item: Any, nodeid: str) -> str:
     return title
 
 
-def describe_import_error(error: BaseException, impl_dir: Path) -> Record:
-    """The stage's module could not be imported: say where, without a traceback wall."""
+def describe_import_error(
+    error: BaseException, impl_dir: Path, stage_file: str | None = None
+) -> Record:
+    """The stage's module could not be imported: say where, without a traceback wall. When
+    the error lies in another stage's module (affine.py, imported by backward.py), the text
+    starts by naming that module and its stage, so that the learner fixes that one."""
+    record = _describe_import_error(error, impl_dir)
+    where = (record.get("location") or {}).get("file")
+    other = BY_MODULE.get(Path(where).name) if where else None
+    if other is not None and other.module_file != stage_file:
+        record["text"] = (
+            f"{other.module_file} (stage {other.number}, {other.name}) does not import: "
+            f"{record['text']}"
+        )
+        record["hint"] = (
+            f"fix {other.module_file} first (stage {other.number}): this stage imports it"
+        )
+    return record
+
+
+def _describe_import_error(error: BaseException, impl_dir: Path) -> Record:
     if isinstance(error, SyntaxError):
         text = f"SyntaxError: {error.msg}"
         if error.text:

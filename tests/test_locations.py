@@ -1,0 +1,97 @@
+"""Feedback that points at the mistake: a wrong value is located at the `return` that
+produced it (never the `def` line), a refused input at the learner's call that passed it,
+and an import error in an earlier stage's module names that module and its stage."""
+
+from kata.grading import grade
+from kata.model import CheckStatus, Message, StageResult, Status
+from kata.render import erring_file
+from kata.stages import BY_NUMBER
+from tests.zoo import all_mutants
+
+ZOO = {m.name: m for m in all_mutants()}
+
+
+def failing_locations(mutant, tmp_path):
+    impl = mutant.materialize(tmp_path / mutant.name)
+    result = grade(str(impl), [BY_NUMBER[mutant.stage]]).stages[0]
+    assert result.status == Status.FAILING, result.error
+    lines = (impl / mutant.file).read_text(encoding="utf-8").splitlines()
+    located = [
+        (m.location, lines[int(m.location.rpartition(":")[2]) - 1].strip())
+        for c in result.checks
+        if c.status == CheckStatus.FAILED
+        for m in c.messages
+        if m.location and m.location.rpartition(":")[0].endswith(mutant.file)
+    ]
+    assert located, "no failure points into the mutated file"
+    return located
+
+
+def test_a_wrong_value_is_located_at_the_return_that_produced_it(tmp_path):
+    # the 1/N missing: dlogits is wrong, and the line shown is the function's return
+    for _, line in failing_locations(ZOO["ce_grad_missing_n"], tmp_path):
+        assert line.startswith("return "), line
+        assert not line.startswith("def "), line
+
+
+def test_a_value_returned_from_a_helper_of_the_same_module_points_into_the_helper(tmp_path):
+    # forward() returns what _forward returned: the line shown is _forward's return
+    mutant = ZOO["mlp_dropout_in_eval_mode"]
+    first, last = mutant.region()[1:]
+    for where, line in failing_locations(mutant, tmp_path):
+        assert first <= int(where.rpartition(":")[2]) <= last, (where, line)
+
+
+def test_a_refused_input_points_at_the_learners_call_that_passed_it(tmp_path):
+    # every layer computed from x: affine_forward (stage 2, correct) refuses the shapes,
+    # and the line shown is the call in MLP._forward, not affine.py's validation
+    mutant = ZOO["mlp_forward_not_chained"]
+    first, last = mutant.region()[1:]
+    impl = mutant.materialize(tmp_path / "impl")
+    result = grade(str(impl), [BY_NUMBER[5]]).stages[0]
+    raised = [
+        m for c in result.checks for m in c.messages if "raised ValueError" in m.text and m.location
+    ]
+    assert raised
+    for message in raised:
+        path, _, line = message.location.rpartition(":")
+        assert path.endswith("backward.py") and first <= int(line) <= last, message.location
+
+
+def test_a_syntax_error_in_an_earlier_stage_names_that_module_and_stage(tmp_path):
+    from kata.render import Painter, stage_detail
+
+    impl = tmp_path / "impl"
+    ZOO["ce_grad_missing_n"].materialize(impl)  # any copy of solutions/
+    affine = impl / "affine.py"
+    affine.write_text(
+        affine.read_text(encoding="utf-8").replace("def affine_forward(", "def affine_forward(:"),
+        encoding="utf-8",
+    )
+    run = grade(str(impl), [BY_NUMBER[5]])
+    stage = run.stages[0]
+    assert stage.status == Status.ERROR
+    assert "affine.py (stage 2" in stage.error.text, stage.error.text
+    assert "backward.py" not in stage.error.text
+    text = "\n".join(stage_detail(stage, Painter(False, True), run, "python grader.py"))
+    next_line = next(line for line in text.splitlines() if "next:" in line)
+    assert "affine.py (stage 2)" in next_line and "grader.py 2" in next_line, next_line
+    assert "backward.py" not in next_line
+
+
+def test_the_next_step_of_a_notebook_error_names_the_notebook_it_lies_in():
+    stage = StageResult(
+        5, "backward", "backward pass", "notebooks/5_backward.ipynb", Status.ERROR, 20.0
+    )
+    stage.error = Message("SyntaxError: ...", location="notebooks/2_affine.ipynb, cell 4, line 2")
+    assert erring_file(stage) == ("notebooks/2_affine.ipynb", 2)
+    stage.error = Message("SyntaxError: ...", location="notebooks/5_backward.ipynb, cell 3, line 1")
+    assert erring_file(stage) == ("notebooks/5_backward.ipynb", 5)
+    stage.error = Message("SyntaxError: ...", location="exercises/backward.py:12")
+    assert erring_file(stage) == ("exercises/backward.py", 5)
+
+
+def test_a_mutants_region_is_the_function_it_edits():
+    name, first, last = ZOO["ce_grad_missing_n"].region()
+    assert name == "softmax_cross_entropy" and first < last
+    assert ZOO["mlp_forward_not_chained"].region()[0] == "MLP._forward"
