@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if collector.data_error is not None:  # no verdict on the learner's code without the data
         record["error"] = collector.data_error
+    collector.point_upstream()
     record["checks"] = collector.checks
     channel.send(record)
     return 0
@@ -136,6 +137,8 @@ class Collector:
         self._items: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
         self._tracer = ReturnTracer(impl_dir, lambda: None)
+        # per check, in order: (what it is about, the learner's code objects it ran)
+        self._runs: list[tuple[str | None, CodeType | None, set[CodeType]]] = []
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
         self._items = {item.nodeid: item for item in items}
@@ -162,11 +165,46 @@ class Collector:
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         self._tracer.stop()
         item = self._items.get(nodeid)
+        self._runs.append((about_name(item), self._tracer.target, self._tracer.called))
         state = self._current
         exceptions = list(getattr(item, "kata_failures", [])) + state["exceptions"]
         if self.data_error is None:
             self.data_error = next(filter(None, map(data_file_error, exceptions)), None)
         self.checks.append(self.describe_check(item, nodeid, state, exceptions))
+
+    def point_upstream(self) -> None:
+        """A failing check of F whose run called the learner's G, where G fails checks of
+        its own, is most likely failing because of G (MLP.loss of a wrong affine_backward,
+        train of a wrong iterate_minibatches): its hints, written for mistakes in F, would
+        mislead. They become "fix G first". G is chosen among those whose own failures call
+        no other failing function (the root), when there is one."""
+        failing: dict[str, CodeType] = {}
+        for record, (name, code, _) in zip(self.checks, self._runs, strict=True):
+            if record["status"] == CheckStatus.FAILED and name and code is not None:
+                failing[name] = code
+
+        def upstream(name: str | None, called: set[CodeType]) -> list[str]:
+            return [g for g, code in failing.items() if g != name and code in called]
+
+        roots = {
+            g
+            for g in failing
+            if not any(
+                upstream(g, called)
+                for record, (name, _, called) in zip(self.checks, self._runs, strict=True)
+                if name == g and record["status"] == CheckStatus.FAILED
+            )
+        }
+        for record, (name, _, called) in zip(self.checks, self._runs, strict=True):
+            if record["status"] != CheckStatus.FAILED or not name:
+                continue
+            causes = upstream(name, called)
+            if not causes:
+                continue
+            cause = next((g for g in causes if g in roots), causes[0])
+            for m in record["messages"]:
+                if m["kind"] == MessageKind.FAILED:
+                    m["hint"] = upstream_hint(name, cause)
 
     # -- turning a check's exceptions into a record -------------------------------------
 
@@ -306,6 +344,7 @@ class ReturnTracer:
         self.returned: Location | None = None  # of the target's latest call that returned
         self._theirs: dict[str, bool] = {}  # file name -> a learner's file (not validate.py)
         self._frames: list[_Frame] = []  # the learner's frames being run, innermost last
+        self.called: set[CodeType] = set()  # every function of the learner's that ran
         self._previous: Any = None
 
     def start(self) -> None:
@@ -330,6 +369,7 @@ class ReturnTracer:
             return None
         if self.target is None:
             self.target = self._find_target()
+        self.called.add(frame.f_code)
         frame.f_trace_lines = False
         self._frames.append(_Frame())
         return self._local
@@ -387,6 +427,20 @@ class _Frame:
             if found is not None and found[0] is one and found[1]["file"] == filename:
                 return found[1]
         return None
+
+
+def about_name(item: Any) -> str | None:
+    """The name a check's `about` marker gives ("MLP.loss"), or None."""
+    marker = item.get_closest_marker(ABOUT) if item is not None else None
+    return str(marker.args[0]) if marker is not None and marker.args else None
+
+
+def upstream_hint(name: str, cause: str) -> str:
+    """The hint of a check of `name` that fails because the learner's `cause` does."""
+    return (
+        f"{name} relies on your {cause}, which fails checks of its own: fix {cause} first "
+        "(its checks say how), then run this again."
+    )
 
 
 def refused_its_input(error: BaseException, frame: traceback.FrameSummary) -> bool:

@@ -5,10 +5,12 @@ the mutated function, and which hints it showed that the mutant does not declare
     python -m tests.zoo.report          # the table and the totals; exit 1 unless all hold
 
 A hint the mutant does not declare (`hint` and `also`) is misleading: it names a mistake the
-learner did not make. The zoo must show none.
+learner did not make. The zoo must show none. The grader's own "F relies on your G, which
+fails checks of its own: fix G first" is declared by the mutant of G.
 """
 
 import functools
+import re
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -63,6 +65,16 @@ def in_region(location, file, region):
     return region[1] <= int(line) <= region[2]
 
 
+UPSTREAM = re.compile(r"relies on your (\S+), which fails checks of its own: fix \1 first")
+
+
+def points_at(hint, region):
+    """Whether `hint` is the grader's "fix G first" (kata/child.py) naming the mutated
+    function: a check of another function that fails because of the mutant says so."""
+    found = UPSTREAM.search(hint)
+    return bool(found and region and found[1] == region[0])
+
+
 def examine(mutant, workdir):
     """Swap the mutant in, grade its stage exactly as the grader would, and judge."""
     stage = BY_NUMBER[mutant.stage]
@@ -87,7 +99,7 @@ def examine(mutant, workdir):
         location,
         region,
         in_region(location, mutant.file, region),
-        tuple(h for h in hints if h not in declared),
+        tuple(h for h in hints if h not in declared and not points_at(h, region)),
         result.error.text if result.error else None,
     )
 
