@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import pytest
 
+    pytest.hookimpl(hookwrapper=True)(Collector.pytest_runtest_call)
     collector = Collector(stage.number, impl_dir)
     pytest_args = [
         str(ROOT / "checks" / args.part),
@@ -136,7 +137,8 @@ class Collector:
         self.data_error: Record | None = None  # the first damaged data file a check met
         self._items: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
-        self._tracer = ReturnTracer(impl_dir, lambda: None)
+        self._theirs: dict[str, bool] = {}  # for the tracers: which files are the learner's
+        self._tracer = ReturnTracer(impl_dir, lambda: None, self._theirs)
         # per check, in order: (what it is about, the learner's code objects it ran)
         self._runs: list[tuple[str | None, CodeType | None, set[CodeType]]] = []
 
@@ -146,8 +148,16 @@ class Collector:
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._current = {"exceptions": [], "skipped": False, "failed": False}
         item = self._items.get(nodeid)
-        self._tracer = ReturnTracer(self.impl_dir, lambda: self.tested_code(item))
+        self._tracer = ReturnTracer(self.impl_dir, lambda: self.tested_code(item), self._theirs)
+
+    def pytest_runtest_call(self, item: Any) -> Any:
+        """Traced: the check's own body, where it calls the learner's code (a hook wrapper,
+        made one in main(): pytest's setup, teardown and reports are not traced)."""
         self._tracer.start()
+        try:
+            yield
+        finally:
+            self._tracer.stop()
 
     def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
         if call.excinfo is not None:
@@ -163,7 +173,6 @@ class Collector:
             self._current["failed"] = True
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
-        self._tracer.stop()
         item = self._items.get(nodeid)
         self._runs.append((about_name(item), self._tracer.target, self._tracer.called))
         state = self._current
@@ -336,20 +345,26 @@ class ReturnTracer:
 
     KEPT = 32  # the latest returns kept per learner frame, to follow an object down
 
-    def __init__(self, impl_dir: Path, find_target: Callable[[], CodeType | None]) -> None:
+    def __init__(
+        self,
+        impl_dir: Path,
+        find_target: Callable[[], CodeType | None],
+        theirs: dict[str, bool] | None = None,
+    ) -> None:
         self.impl_dir = impl_dir
         self.target: CodeType | None = None
         self._find_target = find_target  # asked again at each call until found: the module
         # a check is about may be imported only by the check itself
         self.returned: Location | None = None  # of the target's latest call that returned
-        self._theirs: dict[str, bool] = {}  # file name -> a learner's file (not validate.py)
+        # file name -> a learner's file (not validate.py); shared by a run's tracers
+        self._theirs: dict[str, bool] = {} if theirs is None else theirs
         self._frames: list[_Frame] = []  # the learner's frames being run, innermost last
         self.called: set[CodeType] = set()  # every function of the learner's that ran
         self._previous: Any = None
 
     def start(self) -> None:
         self._previous = sys.gettrace()
-        sys.settrace(self._call)
+        sys.settrace(self._tracer())
 
     def stop(self) -> None:
         sys.settrace(self._previous)
@@ -364,15 +379,30 @@ class ReturnTracer:
             self._theirs[filename] = known
         return known
 
-    def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event != "call" or not self._learner(frame.f_code.co_filename):
-            return None
-        if self.target is None:
-            self.target = self._find_target()
-        self.called.add(frame.f_code)
-        frame.f_trace_lines = False
-        self._frames.append(_Frame())
-        return self._local
+    def _tracer(self) -> Callable[[FrameType, str, Any], Any]:
+        """The global trace function: called at every call of any Python function while
+        tracing, so it does as little as it can for a frame that is not the learner's."""
+        theirs, learner, called, frames, local = (
+            self._theirs,
+            self._learner,
+            self.called,
+            self._frames,
+            self._local,
+        )
+
+        def call(frame: FrameType, event: str, arg: Any) -> Any:
+            code = frame.f_code
+            known = theirs.get(code.co_filename)
+            if known is False or (known is None and not learner(code.co_filename)):
+                return None
+            if self.target is None:
+                self.target = self._find_target()
+            called.add(code)
+            frame.f_trace_lines = False
+            frames.append(_Frame())
+            return local
+
+        return call
 
     def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
         if event == "exception":

@@ -95,3 +95,60 @@ def test_a_mutants_region_is_the_function_it_edits():
     name, first, last = ZOO["ce_grad_missing_n"].region()
     assert name == "softmax_cross_entropy" and first < last
     assert ZOO["mlp_forward_not_chained"].region()[0] == "MLP._forward"
+
+
+def test_the_tracer_finds_the_return_and_what_ran(tmp_path):
+    """ReturnTracer alone, on every Python the kata supports: the target's last return that
+    returned (a call that raised does not count), followed into a helper of the same file
+    whose object it returns, and every learner function that ran, generators included."""
+    import sys
+
+    from kata.child import ReturnTracer
+
+    (tmp_path / "tracee.py").write_text(
+        "def helper(x):\n"
+        "    y = [x * 2]\n"
+        "    return y\n"  # line 3
+        "\n"
+        "\n"
+        "def target(x):\n"
+        "    if x < 0:\n"
+        "        raise ValueError('negative')\n"
+        "    out = helper(x)\n"
+        "    return out\n"
+        "\n"
+        "\n"
+        "def own(x):\n"
+        "    return [x]\n"  # line 14
+        "\n"
+        "\n"
+        "def numbers(n):\n"
+        "    yield from range(n)\n",
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import tracee
+    finally:
+        sys.path.remove(str(tmp_path))
+    tracer = ReturnTracer(tmp_path.resolve(), lambda: tracee.target.__code__)
+    tracer.start()
+    try:
+        tracee.target(3)
+        try:
+            tracee.target(-1)
+        except ValueError:
+            pass
+        list(tracee.numbers(3))
+    finally:
+        tracer.stop()
+    assert tracer.returned == {"file": tracee.__file__, "line": 3}
+    assert {c.co_name for c in tracer.called} == {"target", "helper", "numbers"}
+    tracer = ReturnTracer(tmp_path.resolve(), lambda: tracee.own.__code__)
+    tracer.start()
+    try:
+        tracee.own(1)
+    finally:
+        tracer.stop()
+    assert tracer.returned == {"file": tracee.__file__, "line": 14}
+    assert sys.gettrace() is None
