@@ -43,6 +43,8 @@ HINTS = {
     "with shifted = z - max(z, axis=1, keepdims=True).",
     "log_softmax.lse": "Subtracting the row maximum is not enough: also subtract "
     "log(sum(exp(shifted))) of the row, so that exp(log_softmax) sums to 1.",
+    "log_softmax.identity": "log_softmax returned the logits unchanged: subtract each row's "
+    "log-sum-exp, m + log(sum(exp(z - m))) with m the row max, so that exp of a row sums to 1.",
     "log_softmax.stable": "Never np.log(softmax(z)): probabilities that underflow to 0 give "
     "log(0) = -inf. Use the log-sum-exp form, "
     "shifted - log(sum(exp(shifted))), which stays finite.",
@@ -303,6 +305,7 @@ def test_log_softmax_equals_log_of_softmax(impl, check, rng, n, c):
             mistakes=_known(
                 out,
                 ("log_softmax.lse", z - z.max(axis=1, keepdims=True)),
+                ("log_softmax.identity", z),
                 ("softmax.axis", np.log(ref.softmax(z.T).T)),
             ),
         )
@@ -337,7 +340,11 @@ def test_log_softmax_extreme_logits(impl, check, dtype):
             expected,
             "log_softmax(logits)",
             hint=_finite_or(out, "log_softmax.stable", "log_softmax.values"),
-            mistakes=_known(out, ("log_softmax.lse", z - z.max(axis=1, keepdims=True))),
+            mistakes=_known(
+                out,
+                ("log_softmax.lse", z - z.max(axis=1, keepdims=True)),
+                ("log_softmax.identity", z),
+            ),
         )
 
 

@@ -91,6 +91,16 @@ MUTANTS = [
         why="I subtracted the row max and thought that was the normalisation.",
     ),
     Mutant(
+        name="log_softmax_returns_logits",
+        stage=4,
+        file="softmax.py",
+        old=_LOG_SOFTMAX_BODY,
+        new="    return logits.copy()\n",
+        hint="log_softmax.identity",
+        also=("log_softmax.values",),
+        why="I thought the logits already were log-probabilities and returned them as they were.",
+    ),
+    Mutant(
         name="ce_log_of_softmax",
         stage=4,
         file="softmax.py",
