@@ -152,3 +152,32 @@ def test_the_tracer_finds_the_return_and_what_ran(tmp_path):
         tracer.stop()
     assert tracer.returned == {"file": tracee.__file__, "line": 14}
     assert sys.gettrace() is None
+
+
+def test_a_notebook_error_in_an_earlier_stage_names_that_notebook(tmp_path):
+    """Graded as notebooks, a SyntaxError in 2_affine's exercise cell makes stage 5 say to fix
+    notebooks/2_affine.ipynb (stage 2), not the stage's own notebook."""
+    import json
+    import sys
+
+    from kata.authoring import notebooks
+    from tests.run import copy_kata, run
+
+    home = copy_kata(tmp_path / "kata")
+    notebooks.write_all(home / "notebooks", stub=False, force=True)
+    path = home / "notebooks" / "2_affine.ipynb"
+    book = json.loads(path.read_text(encoding="utf-8"))
+    for cell in book["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and "def affine_forward(" in source:
+            cell["source"] = source.replace("def affine_forward(", "def affine_forward(:")
+            break
+    path.write_text(json.dumps(book), encoding="utf-8")
+    proc = run(
+        [sys.executable, "grader.py", "--impl", "notebooks", "--all", "--no-color", "5"],
+        cwd=home,
+        timeout=120,
+    )
+    next_line = next(line for line in proc.stdout.splitlines() if "next:" in line)
+    assert "notebooks/2_affine.ipynb (stage 2)" in next_line, proc.stdout
+    assert "grader.py 2" in next_line and "5_backward" not in next_line, next_line
