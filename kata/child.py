@@ -15,9 +15,12 @@ sandbox the grader asked for, if any (kata/sandbox.py).
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import sys
+import textwrap
 import traceback
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType, FrameType
@@ -133,6 +136,9 @@ class Collector:
     def __init__(self, stage_number: int, impl_dir: Path) -> None:
         self.stage_number = stage_number
         self.impl_dir = impl_dir
+        # Tracing changes reference counts in C calls on Python 3.10 and 3.11 (a bound
+        # method is made for each): code whose result depends on them is run untraced.
+        self.trace = not counts_references(impl_dir)
         self.checks: list[Record] = []
         self.data_error: Record | None = None  # the first damaged data file a check met
         self._items: dict[str, Any] = {}
@@ -153,6 +159,9 @@ class Collector:
     def pytest_runtest_call(self, item: Any) -> Any:
         """Traced: the check's own body, where it calls the learner's code (a hook wrapper,
         made one in main(): pytest's setup, teardown and reports are not traced)."""
+        if not self.trace:
+            yield
+            return
         self._tracer.start()
         try:
             yield
@@ -249,7 +258,12 @@ class Collector:
 
     def describe_exception(self, item: Any, error: BaseException) -> Record:
         own_line = self.learner_location(error)
-        location = own_line or self._tracer.returned or self.tested_definition(item)
+        location = (
+            own_line
+            or self._tracer.returned
+            or self.last_return(item)
+            or self.tested_definition(item)
+        )
         if isinstance(error, NotImplementedError):
             stub = parse_stub_message(str(error))
             if stub and stub.stage != self.stage_number:
@@ -317,6 +331,26 @@ class Collector:
         if isinstance(code, CodeType) and _inside(code.co_filename, self.impl_dir):
             return code
         return None
+
+    def last_return(self, item: Any) -> Location | None:
+        """The line of the last `return` in the source of what the check is about: where
+        the value came from when the call could not be traced (a value is wrong, so the
+        function returned)."""
+        if self.trace and self._tracer.target is not None:
+            return None  # traced, and no call of it returned: it raised, the def says where
+        target = self.tested_function(item)
+        try:
+            lines, start = inspect.getsourcelines(target)
+            tree = ast.parse(textwrap.dedent("".join(lines)))
+            filename = inspect.getsourcefile(target)
+        except (OSError, TypeError, SyntaxError):
+            return None
+        returns = [
+            node.lineno
+            for node in _own_nodes(tree.body[0] if tree.body else tree)
+            if isinstance(node, ast.Return)
+        ]
+        return {"file": filename, "line": start + max(returns) - 1} if returns else None
 
     def tested_definition(self, item: Any) -> Location | None:
         """The `def` line of what the check is about: where to look when no call of it
@@ -425,23 +459,27 @@ class ReturnTracer:
 
 class _Frame:
     """What one running learner frame has been given back by the learner's functions it
-    called: the objects (kept alive, so that their ids stay theirs) and where each came from."""
+    called: weak references to the objects (arrays and the like: a weak reference keeps
+    nothing alive, so the learner's objects live and die as without the grader, and
+    `ndarray.resize` sees no extra reference) and where each came from."""
 
     __slots__ = ("raised", "returns")
 
     def __init__(self) -> None:
         self.raised = False
-        self.returns: dict[int, tuple[Any, Location]] = {}
+        self.returns: dict[int, tuple[weakref.ref[Any], Location]] = {}
 
     def keep(self, value: Any, origin: Location, limit: int) -> None:
         values = [value]
         if type(value) is tuple:
             values += list(value[:4])
         for one in values:
-            if one is None or type(one) is bool or type(one) is int:
-                continue  # shared singletons and small ints say nothing about origin
+            try:
+                ref = weakref.ref(one)
+            except TypeError:
+                continue  # tuples, numbers, dicts, None: no weak reference, not followed
             self.returns.pop(id(one), None)
-            self.returns[id(one)] = (one, origin)
+            self.returns[id(one)] = (ref, origin)
         while len(self.returns) > limit:
             del self.returns[next(iter(self.returns))]
 
@@ -454,9 +492,45 @@ class _Frame:
             if one is None:
                 continue
             found = self.returns.get(id(one))
-            if found is not None and found[0] is one and found[1]["file"] == filename:
+            if found is not None and found[0]() is one and found[1]["file"] == filename:
                 return found[1]
         return None
+
+
+def counts_references(impl_dir: Path) -> bool:
+    """Whether the learner's modules call something whose result depends on reference
+    counts, which tracing changes: ndarray.resize (unless refcheck=False), getrefcount. Read
+    from their source (ast), never imported."""
+    for path in sorted(impl_dir.glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "getrefcount":
+                return True
+            if isinstance(node, ast.Name) and node.id == "getrefcount":
+                return True
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "resize"
+                and not any(k.arg == "refcheck" for k in node.keywords)
+            ):
+                return True
+    return False
+
+
+def _own_nodes(function: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's body, without those of functions or classes inside it."""
+    found: list[ast.AST] = []
+    todo = list(ast.iter_child_nodes(function))
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def about_name(item: Any) -> str | None:

@@ -5,7 +5,7 @@ and an import error in an earlier stage's module names that module and its stage
 from kata.grading import grade
 from kata.model import CheckStatus, Message, StageResult, Status
 from kata.render import erring_file
-from kata.stages import BY_NUMBER
+from kata.stages import BY_NUMBER, ROOT
 from tests.zoo import all_mutants
 
 ZOO = {m.name: m for m in all_mutants()}
@@ -107,7 +107,7 @@ def test_the_tracer_finds_the_return_and_what_ran(tmp_path):
 
     (tmp_path / "tracee.py").write_text(
         "def helper(x):\n"
-        "    y = [x * 2]\n"
+        "    y = Box()\n"
         "    return y\n"  # line 3
         "\n"
         "\n"
@@ -123,7 +123,11 @@ def test_the_tracer_finds_the_return_and_what_ran(tmp_path):
         "\n"
         "\n"
         "def numbers(n):\n"
-        "    yield from range(n)\n",
+        "    yield from range(n)\n"
+        "\n"
+        "\n"
+        "class Box:\n"
+        "    pass\n",
         encoding="utf-8",
     )
     sys.path.insert(0, str(tmp_path))
@@ -181,3 +185,37 @@ def test_a_notebook_error_in_an_earlier_stage_names_that_notebook(tmp_path):
     next_line = next(line for line in proc.stdout.splitlines() if "next:" in line)
     assert "notebooks/2_affine.ipynb (stage 2)" in next_line, proc.stdout
     assert "grader.py 2" in next_line and "5_backward" not in next_line, next_line
+
+
+def test_code_that_depends_on_reference_counts_runs_untraced_and_passes(tmp_path):
+    """Tracing adds a reference in C calls on Python 3.10/3.11, so ndarray.resize (refcheck)
+    would refuse a correct learner's own array: such code runs untraced, still passes, and a
+    wrong value is still located at a `return` (read from the source), not at the `def`."""
+    impl = ZOO["as_batch_column"].materialize(tmp_path / "impl")  # a copy of solutions/
+    shapes = impl / "shapes.py"
+    source = shapes.read_text(encoding="utf-8")
+    resized = (
+        "        out = np.array(x, copy=True)\n"
+        "        out.resize((1, x.size))\n"
+        "        return out\n"
+    )
+    # restore the solution's line first: the mutant's copy is a wrong as_batch
+    original = (ROOT / "solutions" / "shapes.py").read_text(encoding="utf-8")
+    source = original.replace("        return x.reshape(1, -1)\n", resized)
+    shapes.write_text(source, encoding="utf-8")
+    result = grade(str(impl), [BY_NUMBER[1]]).stages[0]
+    assert result.status == Status.PASSED, [m.text for c in result.checks for m in c.messages]
+    shapes.write_text(source.replace("out.resize((1, x.size))", "out.resize((x.size, 1))"), "utf-8")
+    result = grade(str(impl), [BY_NUMBER[1]]).stages[0]
+    assert result.status == Status.FAILING
+    lines = source.splitlines()
+    shown = [
+        m.location
+        for c in result.checks
+        if c.status == CheckStatus.FAILED
+        for m in c.messages
+        if m.location and "shapes.py" in m.location
+    ]
+    assert shown
+    for where in shown:
+        assert lines[int(where.rpartition(":")[2]) - 1].strip().startswith("return "), where
