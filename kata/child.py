@@ -9,6 +9,11 @@ is named in argv). What the learner's code prints goes to this process's stdout,
 grader captures and trims. Before the learner's code is imported, the child enters the
 sandbox the grader asked for, if any (kata/sandbox.py).
 
+Where a failure points: an exception raised in the learner's code, at its line (a refused
+input, at the learner's call that passed it); a wrong value, at the `return` that produced
+it, found by tracing the check's calls (ReturnTracer); a check failing because another
+function of the learner's fails its own checks says to fix that one first.
+
     python -m kata.child --stage 3 --part test_3_activations.py --impl DIR
 """
 
