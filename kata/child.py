@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import re
 import sys
 import textwrap
 import traceback
@@ -151,6 +152,7 @@ class Collector:
         self._items: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
         self._theirs: dict[str, bool] = {}  # for the tracers: which files are the learner's
+        self._assignments = Assignments()
         self._tracer = ReturnTracer(impl_dir, lambda: None, self._theirs)
         # per check, in order: (what it is about, the learner's code objects it ran)
         self._runs: list[tuple[str | None, CodeType | None, set[CodeType]]] = []
@@ -285,6 +287,8 @@ class Collector:
         hint = getattr(error, "hint", None)
         if isinstance(error, AssertionError):
             text = getattr(error, "message", None) or str(error)
+            if own_line is None and location is not None:
+                location = self._assignments.last_assignment(location, str(text))
             return message(MessageKind.FAILED, text, hint, location)
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         internal = own_line is None
@@ -502,6 +506,76 @@ class _Frame:
             if found is not None and found[0]() is one and found[1]["file"] == filename:
                 return found[1]
         return None
+
+
+class Assignments:
+    """From a `return` to the line that computed the value a failure names: for a failure
+    about `dw` at `return dx, dw, db`, the last assignment to dw above that return (`dw =`,
+    `dw +=`, `dw[...] = ...`), read from the learner's source with ast, never run."""
+
+    def __init__(self) -> None:
+        self._trees: dict[str, ast.Module | None] = {}
+
+    def last_assignment(self, location: Location, text: str) -> Location:
+        named = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text)
+        tree = self._tree(str(location.get("file")))
+        line = location.get("line")
+        if named is None or tree is None or not isinstance(line, int):
+            return location
+        function = _innermost_function(tree, line)
+        if function is None:
+            return location
+        returned = [
+            n for n in _own_nodes(function) if isinstance(n, ast.Return) and n.lineno == line
+        ]
+        value = returned[0].value if returned else None
+        names = value.elts if isinstance(value, ast.Tuple) else [value]
+        if named[0] not in {n.id for n in names if isinstance(n, ast.Name)}:
+            return location  # the failure is not about a name this return hands back
+        lines = [
+            n.lineno
+            for n in _own_nodes(function)
+            if isinstance(n, ast.stmt) and n.lineno < line and named[0] in _assigned_names(n)
+        ]
+        return {**location, "line": max(lines)} if lines else location
+
+    def _tree(self, filename: str) -> ast.Module | None:
+        if filename not in self._trees:
+            try:
+                self._trees[filename] = ast.parse(Path(filename).read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                self._trees[filename] = None
+        return self._trees[filename]
+
+
+def _innermost_function(tree: ast.AST, line: int) -> ast.AST | None:
+    best = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            end = node.end_lineno or node.lineno
+            if node.lineno <= line <= end and (best is None or node.lineno > best.lineno):
+                best = node
+    return best
+
+
+def _assigned_names(node: ast.AST) -> set[str]:
+    """The names a statement assigns to, or writes into (`x[i] = ...`, `x.a += ...`)."""
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    else:
+        return set()
+    names: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            targets.extend(target.elts)
+        elif isinstance(target, (ast.Starred, ast.Subscript, ast.Attribute)):
+            targets.append(target.value)
+    return names
 
 
 def counts_references(impl_dir: Path) -> bool:

@@ -27,10 +27,16 @@ def failing_locations(mutant, tmp_path):
     return located
 
 
-def test_a_wrong_value_is_located_at_the_return_that_produced_it(tmp_path):
-    # the 1/N missing: dlogits is wrong, and the line shown is the function's return
+def test_a_wrong_value_is_located_where_it_was_computed(tmp_path):
+    # the 1/N missing: what is shown is the last line that wrote dlogits before the return
+    # (the returned name the failure is about), else the return itself; never the def
     for _, line in failing_locations(ZOO["ce_grad_missing_n"], tmp_path):
-        assert line.startswith("return "), line
+        assert line.startswith(("return ", "dlogits", "loss")), line
+        assert not line.startswith("def "), line
+    # dw transposed: "dw has shape ..." points at the line that computed dw
+    shown = failing_locations(ZOO["backward_dw_transposed"], tmp_path)
+    assert "dw = dout.T @ x_rows" in {line for _, line in shown}, shown
+    for _, line in shown:
         assert not line.startswith("def "), line
 
 
