@@ -71,12 +71,24 @@ def forward(impl, x, w, b, hint=None):
     try:
         result = impl.affine_forward(x, w, b)
     except (ValueError, TypeError) as error:
+        if hint == HINTS["affine.flatten"] and not _works_flattened(impl, x, w, b):
+            hint = None  # flattening is not what fails: the shapes hint says what must hold
         raise CheckFailure(
             f"affine_forward(x {x.shape}, w {w.shape}, b {b.shape}) raised "
             f"{type(error).__name__}: {error}",
             hint or HINTS["affine.shapes"],
         ) from error
     return unpack(result, 2, "affine_forward", HINTS["affine.returns"])
+
+
+def _works_flattened(impl, x, w, b):
+    """Whether affine_forward accepts x once flattened to (N, D) by the check itself: then
+    what it refused was the flattening; otherwise it refuses these shapes altogether."""
+    try:
+        impl.affine_forward(x.reshape(x.shape[0], -1).copy(), w.copy(), b.copy())
+    except Exception:
+        return False
+    return True
 
 
 def fresh_call(impl, x, w, b):

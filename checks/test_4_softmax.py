@@ -44,6 +44,8 @@ HINTS = {
     "with shifted = z - max(z, axis=1, keepdims=True).",
     "log_softmax.lse": "Subtracting the row maximum is not enough: also subtract "
     "log(sum(exp(shifted))) of the row, so that exp(log_softmax) sums to 1.",
+    "log_softmax.identity": "log_softmax returned the logits unchanged: subtract each row's "
+    "log-sum-exp, m + log(sum(exp(z - m))) with m the row max, so that exp of a row sums to 1.",
     "log_softmax.stable": "Never np.log(softmax(z)): probabilities that underflow to 0 give "
     "log(0) = -inf. Use the log-sum-exp form, "
     "shifted - log(sum(exp(shifted))), which stays finite.",
@@ -93,6 +95,14 @@ def _known(actual, *pairs):
     return match(actual, pairs, HINTS)
 
 
+def _finite_or(actual, unstable, otherwise):
+    """The hint for a wrong value at extreme logits: `unstable` (an overflow, log(0)) only
+    when the value is not finite; a finite wrong value is some other mistake (`otherwise`)."""
+    a = np.asarray(actual) if type(actual) is np.ndarray else actual
+    finite = isinstance(a, (float, np.floating, np.ndarray)) and bool(np.all(np.isfinite(a)))
+    return HINTS[otherwise] if finite else HINTS[unstable]
+
+
 def _grad_mistakes(p, y_onehot, y):
     """The values of the classic dlogits mistakes, as (hint key, value) pairs."""
     n = p.shape[0]
@@ -118,6 +128,22 @@ def _loss_mistakes(loss, n, c):
         ("ce.loss_mean_all", loss / c),
         ("ce.loss_sign", -loss),
     )
+
+
+def _same_with_indices(impl, z, y, loss, dlogits):
+    """(loss agrees, dlogits agrees): whether the learner's own function gives the same
+    loss and dlogits for the labels as indices `y` as it gave for them one-hot."""
+    try:
+        loss_i, dlogits_i = unpack(impl.softmax_cross_entropy(z, y), 2, "")
+    except Exception:  # any failure: the index form is checked elsewhere
+        return False, False
+    plain = (float, np.floating, np.ndarray)
+    same_loss = isinstance(loss, plain) and isinstance(loss_i, plain)
+    same_loss = same_loss and bool(np.allclose(float(loss), float(loss_i), equal_nan=True))
+    same_grad = type(dlogits) is np.ndarray and type(dlogits_i) is np.ndarray
+    same_grad = same_grad and dlogits.shape == dlogits_i.shape
+    same_grad = same_grad and bool(np.allclose(dlogits, dlogits_i, equal_nan=True))
+    return same_loss, same_grad
 
 
 def _call_ce(impl, logits, labels, what="softmax_cross_entropy(logits, labels)"):
@@ -223,7 +249,17 @@ def test_softmax_shift_invariant(impl, check, rng, shift):
     z = rng.normal(0.0, 2.0, size=(3, 5))
     with check:
         p = impl.softmax(z + shift)
-        assert_close(p, ref.softmax(z), f"softmax(logits + {shift:g})", hint=HINTS["softmax.shift"])
+        # Not the shift's fault when the answer is finite and softmax(z) gives it as well.
+        hint = _finite_or(p, "softmax.shift", "softmax.values")
+        if hint == HINTS["softmax.values"]:
+            unshifted = impl.softmax(z)
+            if type(unshifted) is not np.ndarray or not np.allclose(p, unshifted):
+                hint = HINTS["softmax.shift"]
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        wrong = [("softmax.axis", ref.softmax(z.T).T), ("softmax.rows", e / e.sum())]
+        assert_close(
+            p, ref.softmax(z), f"softmax(logits + {shift:g})", hint=hint, mistakes=_known(p, *wrong)
+        )
 
 
 @pytest.mark.about("softmax", says="keeps every exponent <= 0, so nothing overflows")
@@ -243,7 +279,7 @@ def test_softmax_extreme_logits(impl, check, dtype):
             expected,
             "probs",
             tol=tolerance_for(dtype, scale=1e4, ulps=8),
-            hint=HINTS["softmax.shift"],
+            hint=_finite_or(p, "softmax.shift", "softmax.values"),
         )
 
 
@@ -284,6 +320,7 @@ def test_log_softmax_equals_log_of_softmax(impl, check, rng, n, c):
             mistakes=_known(
                 out,
                 ("log_softmax.lse", z - z.max(axis=1, keepdims=True)),
+                ("log_softmax.identity", z),
                 ("softmax.axis", np.log(ref.softmax(z.T).T)),
             ),
         )
@@ -314,13 +351,19 @@ def test_log_softmax_extreme_logits(impl, check, dtype):
             out = impl.log_softmax(z)
         # z - (m + log(sum(exp(z - m)))) and z - logaddexp.reduce(z) round m + log(...)
         # at |z| = 1e4 before subtracting: a correct result is off by a few ulps of 1e4
-        # (float32: 8 * 1.19e-7 * 1e4 = 9.5e-3; float64: 1.8e-11), however small it is
+        # (float32: 8 * 1.19e-7 * 1e4 = 9.5e-3; float64: 1.8e-11), however small it is.
+        # A finite wrong answer is not log(softmax): that one gives -inf.
         assert_close(
             out,
             expected,
             "log_softmax(logits)",
             tol=tolerance_for(dtype, scale=1e4, ulps=8),
-            hint=HINTS["log_softmax.stable"],
+            hint=_finite_or(out, "log_softmax.stable", "log_softmax.values"),
+            mistakes=_known(
+                out,
+                ("log_softmax.lse", z - z.max(axis=1, keepdims=True)),
+                ("log_softmax.identity", z),
+            ),
         )
 
 
@@ -480,14 +523,26 @@ def test_softmax_cross_entropy_one_hot_labels(impl, check, rng, n, c):
     onehot = ref.one_hot(y, c)
     with check, unchanged(logits=z, labels=onehot, hint=HINTS["inplace"]):
         loss, dlogits = _call_ce(impl, z, onehot, "softmax_cross_entropy(logits, onehot)")
+        # The one-hot hint only when one-hot labels give another answer than the same
+        # labels as indices: when both agree, the mistake is elsewhere (named by the
+        # value checks and their matchers), not in reading one-hot labels.
+        same_loss, same_grad = _same_with_indices(impl, z, y, loss, dlogits)
+        p = ref.softmax(z)
         assert_close(
-            loss, ref.cross_entropy(z, y), "loss with one-hot labels", hint=HINTS["ce.onehot"]
+            loss,
+            ref.cross_entropy(z, y),
+            "loss with one-hot labels",
+            hint=HINTS["ce.loss"] if same_loss else HINTS["ce.onehot"],
+            mistakes=_known(loss, *_loss_mistakes(ref.cross_entropy(z, y), n, c))
+            if same_loss
+            else None,
         )
         assert_close(
             dlogits,
-            (ref.softmax(z) - onehot) / n,
+            (p - onehot) / n,
             "dlogits with one-hot labels",
-            hint=HINTS["ce.onehot"],
+            hint=HINTS["ce.grad"] if same_grad else HINTS["ce.onehot"],
+            mistakes=_known(dlogits, *_grad_mistakes(p, onehot, y)) if same_grad else None,
         )
 
 
@@ -507,11 +562,27 @@ def test_softmax_cross_entropy_extreme_logits(impl, check, dtype):
         with strict_numerics(HINTS["ce.stable"]):
             loss, dlogits = _call_ce(impl, z, y)
         # as for log_softmax: a few ulps of |z| = 1e4 in each -log p (and in the mean of
-        # four of them); a probability moves by as much, and dlogits = (p - onehot) / N
+        # four of them); a probability moves by as much, and dlogits = (p - onehot) / N.
+        # ce.stable only for what log(0) gives, an inf or NaN: a finite wrong value is
+        # another mistake, named by the matchers when known.
         rtol, atol = tolerance_for(dtype, scale=1e4, ulps=8)
-        assert_close(loss, expected_loss, "loss", rtol=rtol, atol=atol, hint=HINTS["ce.stable"])
         assert_close(
-            dlogits, expected_grad, "dlogits", rtol=rtol, atol=atol / 4, hint=HINTS["ce.stable"]
+            loss,
+            expected_loss,
+            "loss",
+            rtol=rtol,
+            atol=atol,
+            hint=_finite_or(loss, "ce.stable", "ce.loss"),
+            mistakes=_known(loss, *_loss_mistakes(expected_loss, 4, 3)),
+        )
+        assert_close(
+            dlogits,
+            expected_grad,
+            "dlogits",
+            rtol=rtol,
+            atol=atol / 4,
+            hint=_finite_or(dlogits, "ce.stable", "ce.grad"),
+            mistakes=_known(dlogits, *_grad_mistakes(p, ref.one_hot(y, 3), y)),
         )
 
 

@@ -53,6 +53,8 @@ HINTS = {
     "opt.zero_grad": "A zero gradient must leave w where it is, with no 0/0: divide by "
     "sqrt(v) + eps.",
     "sgd.rule": "Plain SGD is w -= lr * g, for every key of params.",
+    "sgd.momentum_rule": "SGD with momentum (PyTorch's rule): g = grad + weight_decay * w, "
+    "b = g on a key's first step and b = momentum * b + g after it, then w -= lr * b.",
     "sgd.momentum_reset": "The momentum buffer must persist across steps: create it once per key "
     "(b = g on that key's first step), keep it in self.state, then "
     "b = momentum * b + g. A buffer re-created every step is plain SGD.",
@@ -223,12 +225,13 @@ def check_trajectory(check, actual, expected, key, *, hint, mistakes=()):
         return
     with check:
         for s in range(len(expected)):
-            # A mistake can only be diagnosed at a step where it makes a difference.
-            telling = {
-                h: wrong[s]
+            # A mistake can only be diagnosed at a step where it makes a difference. Pairs,
+            # not a dict: two wrong values may share one hint, and each must be matched.
+            telling = [
+                (h, wrong[s])
                 for h, wrong in mistakes
                 if not same_value(wrong[s], expected[s], rtol=1e-4, atol=1e-6)
-            }
+            ]
             # Each step adds a few roundings at the size of w, and the update carries the
             # relative error of its own factors: Adam's bias corrections 1 - beta**t cancel,
             # which multiplies an ulp by up to 1 / (1 - beta2) (10 for beta2 = 0.9 here).
@@ -501,7 +504,7 @@ def test_sgd_momentum_trajectory(impl, check, rng):
             actual,
             ref_sgd(w0[key], gs, 0.05, 0.9),
             key,
-            hint=HINTS["sgd.momentum_reset"],
+            hint=HINTS["sgd.momentum_rule"],
             mistakes=[
                 (HINTS["sgd.momentum_reset"], ref_sgd(w0[key], gs, 0.05)),
                 (HINTS["sgd.dampening"], ref_sgd(w0[key], gs, 0.05, 0.9, dampening=0.9)),
@@ -539,7 +542,7 @@ def test_sgd_weight_decay(impl, check, rng, momentum):
             actual,
             ref_sgd(w0[key], gs, lr, momentum, wd),
             key,
-            hint=HINTS["sgd.momentum_reset"] if momentum else HINTS["sgd.rule"],
+            hint=HINTS["sgd.momentum_rule"] if momentum else HINTS["sgd.rule"],
             mistakes=[
                 (
                     HINTS["opt.weight_decay_sign"],
@@ -796,7 +799,7 @@ def test_adam_step_counter_once_per_step(impl, check, rng):
         check,
         rng,
         lambda: impl.Adam(lr=0.01, beta1=0.8, beta2=0.9),
-        HINTS["adam.t_per_param"] + " " + HINTS["opt.state_per_key"],
+        HINTS["opt.state_per_key"],  # t_per_param only when its matcher recognises it
         mistakes=[(HINTS["adam.t_per_param"], t_per_param)],
     )
 

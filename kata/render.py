@@ -233,7 +233,11 @@ def stage_detail(
         if stage.error.kind == MessageKind.DATA:  # the kata's file, not the learner's code
             out.append(f"  next: restore it as the hint says, then run  {paint(rerun, 'cyan')}")
         else:
-            out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
+            where, number = erring_file(stage)
+            if number != stage.number:  # the error is in an earlier stage's module
+                rerun = f"{command} {number}{impl_flag(result)}"
+                where += f" (stage {number})"
+            out.append(f"  next: fix {where}, then run  {paint(rerun, 'cyan')}")
         return out
     if stage.status == Status.NOT_STARTED:
         where = stage.first_stub or stage.module_file
@@ -286,6 +290,20 @@ def stage_detail(
     out.append("")
     out.append(f"  next: fix {stage.module_file}, then run  {paint(rerun, 'cyan')}")
     return out
+
+
+def erring_file(stage: StageResult) -> tuple[str, int]:
+    """(file, stage number) of a stage's error: the file its location names (a stage imports
+    the modules of earlier stages, and the error may lie in one of them), else its own."""
+    location = stage.error.location if stage.error else None
+    if location:
+        path = location.split(", cell ")[0] if ", cell " in location else location
+        path = path.rpartition(":")[0] if ", cell " not in location else path
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        for other in STAGES:
+            if name in (other.module_file, f"{other.number}_{other.name}.ipynb"):
+                return path, other.number
+    return stage.module_file, stage.number
 
 
 def group_cases(checks: list[Check]) -> list[tuple[str, list[Check]]]:

@@ -1,4 +1,5 @@
-"""Every mutant of the bug zoo is caught by its stage's checks, and named by its hint."""
+"""Every mutant of the bug zoo is caught by its stage's checks, named by its hint, located in
+the function it edits, and shown no hint it does not declare (`hint` and `also`)."""
 
 import pytest
 
@@ -27,3 +28,17 @@ def test_mutant_is_caught_with_its_hint(mutant, tmp_path):
     assert verdict.caught, f"stage {mutant.stage} reads {verdict.status!r} with the mutant in"
     expected = stage_hints(BY_NUMBER[mutant.stage])[mutant.hint]
     assert verdict.hint_shown, f"expected hint {expected!r}; shown: {verdict.hints}"
+    assert verdict.located, (
+        f"the first line shown, {verdict.location}, is not in {verdict.region} of {mutant.file}"
+    )
+    assert not verdict.misleading, f"hints the mutant does not declare: {verdict.misleading}"
+
+
+def test_every_declared_hint_exists():
+    """`also` names keys of the stage's HINTS (or, for the checks' helpers, their own text)."""
+    helpers = {"Say which argument is wrong and show its shape or value."}
+    for mutant in MUTANTS:
+        known = stage_hints(BY_NUMBER[mutant.stage])
+        unknown = [key for key in mutant.also if key not in known and key not in helpers]
+        assert not unknown, f"{mutant.name}: also names unknown hints {unknown}"
+        assert mutant.region() is not None, f"{mutant.name}: its `new` is in no function"

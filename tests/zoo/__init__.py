@@ -3,9 +3,12 @@
 Each stage has a module `tests/zoo/stage_N.py` holding `MUTANTS`, a list of `Mutant`s.
 A mutant replaces one snippet of a solution file (`old`, which must occur exactly once)
 with what a learner wrote instead (`new`). The zoo's tests prove that every mutant makes
-its stage fail, and that the grader shows the hint `HINTS[hint]` of the stage's check file.
+its stage fail, that the grader shows the hint `HINTS[hint]` of the stage's check file (and
+no hint but those the mutant declares: `hint`, and the keys in `also`), and that the first
+line the grader points at lies in the mutated function (`region`).
 """
 
+import ast
 import importlib
 import shutil
 from dataclasses import dataclass
@@ -23,6 +26,13 @@ class Mutant:
     new: str  # what the learner wrote instead
     hint: str  # key of HINTS in the stage's check file: the hint the grader must show
     why: str  # the mistake, in a learner's words
+    # other keys of HINTS this mistake legitimately triggers (any other hint shown misleads)
+    also: tuple[str, ...] = ()
+
+    @property
+    def hints(self):
+        """Every key of HINTS the grader may show for this mutant."""
+        return (self.hint, *self.also)
 
     def apply(self, source):
         count = source.count(self.old)
@@ -33,6 +43,23 @@ class Mutant:
             )
         return source.replace(self.old, self.new)
 
+    def region(self):
+        """(qualified name, first line, last line) of the function of solutions/<file> whose
+        body holds the `new` snippet once applied: the innermost one, its body's lines (the
+        `def` line excluded). None when the snippet lies outside every function."""
+        original = (ROOT / "solutions" / self.file).read_text(encoding="utf-8")
+        source = self.apply(original)
+        offset = original.index(self.old)
+        first = source.count("\n", 0, offset) + 1
+        last = first + max(self.new.rstrip("\n").count("\n"), 0)
+        best = None
+        for qualname, node in _functions(ast.parse(source)):
+            start, end = node.body[0].lineno, node.end_lineno
+            inside = node.lineno <= first and last <= end
+            if inside and (best is None or start >= best[1]):
+                best = (qualname, start, end)
+        return best
+
     def materialize(self, dest):
         """Write a copy of solutions/ with this mistake into `dest`; return `dest`."""
         dest = Path(dest)
@@ -42,6 +69,16 @@ class Mutant:
         target = dest / self.file
         target.write_text(self.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
         return dest
+
+
+def _functions(tree, prefix=""):
+    """(qualified name, node) of every function in `tree`, methods and nested ones too."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield prefix + node.name, node
+            yield from _functions(node, f"{prefix}{node.name}.")
+        elif isinstance(node, ast.ClassDef):
+            yield from _functions(node, f"{prefix}{node.name}.")
 
 
 def all_mutants():

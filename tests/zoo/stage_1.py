@@ -118,6 +118,7 @@ MUTANTS = [
         old="correct = scores.argmax(axis=1) == label_indices(labels, n, c)",
         new="correct = scores.argmax(axis=1) == labels",
         hint="accuracy.onehot",
+        also=("Say which argument is wrong and show its shape or value.",),
         why="I compared the (N,) predictions with one-hot (N, C) labels; it broadcast quietly.",
     ),
     Mutant(

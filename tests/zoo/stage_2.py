@@ -10,6 +10,7 @@ MUTANTS = [
         old="out = x_rows @ w + b",
         new="out = x_rows @ w",
         hint="affine.bias_missing",
+        also=("affine.large", "affine.values"),
         why="I forgot to add the bias: the layer computes x @ w only.",
     ),
     Mutant(
@@ -28,6 +29,7 @@ MUTANTS = [
         old="x_rows = x.reshape(n, -1)",
         new="x_rows = x.reshape(-1, n).T",
         hint="affine.reshape_scrambled",
+        also=("affine.large", "affine.values"),
         why="I reshaped to (D, N) and transposed, thinking that gives the (N, D) batch.",
     ),
     Mutant(
@@ -55,6 +57,7 @@ MUTANTS = [
         old="x_rows = x.reshape(n, -1)",
         new="x.shape = (n, -1)\n    x_rows = x",
         hint="affine.inplace",
+        also=("affine.d_mismatch",),
         why="I flattened x by assigning x.shape, which reshapes the caller's array.",
     ),
     Mutant(
@@ -73,6 +76,7 @@ MUTANTS = [
         old="out = x_rows @ w + b",
         new="out = x_rows @ w.T + b",
         hint="affine.transposed",
+        also=("affine.shapes",),
         why="I wrote x @ w.T as in PyTorch's Linear, but our w is stored (n_in, n_out).",
     ),
     Mutant(
@@ -100,6 +104,7 @@ MUTANTS = [
         old='require_float(x, "x")',
         new="x = x.astype(float)",
         hint="affine.not_float",
+        also=("affine.dtype",),
         why="I converted whatever came in to float instead of refusing integer input.",
     ),
 ]

@@ -18,6 +18,7 @@ MUTANTS = [
         old="out = np.maximum(x, 0)",
         new="out = np.max(x, 0)",
         hint="relu.maximum",
+        also=("relu.values",),
         why="I used np.max(x, 0) for max(0, x); it reduces along axis 0 instead.",
     ),
     Mutant(
@@ -75,6 +76,7 @@ MUTANTS = [
         old=_STABLE_SIGMOID,
         new="    out = 1 / (1 + np.exp(x))\n",
         hint="sigmoid.sign",
+        also=("sigmoid.values", "sigmoid.stable"),
         why="I dropped the minus sign in exp(-x), computing sigmoid(-x).",
     ),
     Mutant(
@@ -102,6 +104,7 @@ MUTANTS = [
         old="out = np.tanh(x)",
         new="out = 2 * sigmoid_forward(x)[0] - 1",
         hint="tanh.relation",
+        also=("tanh.values",),
         why="I used tanh = 2 * sigmoid - 1 but forgot that the sigmoid takes 2x.",
     ),
 ]

@@ -41,6 +41,7 @@ MUTANTS = [
     return exp_z / exp_z.sum(axis=0, keepdims=True)
 """,
         hint="softmax.axis",
+        also=("softmax.values",),
         why="I normalised over axis 0, the examples, so the columns sum to 1.",
     ),
     Mutant(
@@ -53,6 +54,7 @@ MUTANTS = [
     return exp_z / exp_z.sum(axis=1)
 """,
         hint="softmax.rows",
+        also=("softmax.values",),
         why="I divided by the (N,) row sums; they broadcast along the columns when N == C.",
     ),
     Mutant(
@@ -75,6 +77,7 @@ MUTANTS = [
         old=_LOG_SOFTMAX_BODY,
         new="    return np.log(softmax(logits))\n",
         hint="log_softmax.stable",
+        also=("ce.stable",),
         why="I took the log of softmax; probabilities that underflow to 0 give -inf.",
     ),
     Mutant(
@@ -84,7 +87,18 @@ MUTANTS = [
         old=_LOG_SOFTMAX_BODY,
         new="    return logits - logits.max(axis=1, keepdims=True)\n",
         hint="log_softmax.lse",
+        also=("log_softmax.values", "ce.loss", "ce.grad"),
         why="I subtracted the row max and thought that was the normalisation.",
+    ),
+    Mutant(
+        name="log_softmax_returns_logits",
+        stage=4,
+        file="softmax.py",
+        old=_LOG_SOFTMAX_BODY,
+        new="    return logits.copy()\n",
+        hint="log_softmax.identity",
+        also=("log_softmax.values",),
+        why="I thought the logits already were log-probabilities and returned them as they were.",
     ),
     Mutant(
         name="ce_log_of_softmax",
@@ -102,6 +116,7 @@ MUTANTS = [
         old="loss = -log_probs[rows, y].mean()",
         new="loss = -log_probs[rows, y].sum()",
         hint="ce.loss_sum",
+        also=("ce.loss",),
         why="I summed the per-example losses instead of averaging them.",
     ),
     Mutant(
@@ -120,6 +135,7 @@ MUTANTS = [
         old="y = label_indices(labels, n, c)",
         new="y = labels",
         hint="ce.onehot",
+        also=("ce.labels",),
         why="I used the labels as indices directly; one-hot labels break.",
     ),
     Mutant(
@@ -132,6 +148,7 @@ MUTANTS = [
     dlogits[rows, y] -= 1
 """,
         hint="ce.grad_missing_n",
+        also=("ce.grad",),
         why="I forgot that the mean's 1/N also scales the gradient.",
     ),
     Mutant(
@@ -145,6 +162,7 @@ MUTANTS = [
     dlogits /= n
 """,
         hint="ce.grad_n_twice",
+        also=("ce.grad",),
         why="I divided by N while building the gradient and then once more at the end.",
     ),
     Mutant(
@@ -154,6 +172,7 @@ MUTANTS = [
         old="dlogits[rows, y] -= 1",
         new="dlogits[:, y] -= 1",
         hint="ce.grad_rows",
+        also=("ce.grad",),
         why="I subtracted 1 from the label columns of every row, not just each row's own class.",
     ),
     Mutant(
@@ -166,6 +185,7 @@ MUTANTS = [
     dlogits = probs * (1 - probs) / n
 """,
         hint="ce.softmax_derivative",
+        also=("ce.grad",),
         why="I used p * (1 - p) as the softmax derivative (that is sigmoid's).",
     ),
 ]

@@ -82,6 +82,7 @@ MUTANTS = [
         old="return dout * s * (1 - s)",
         new="s = 1 / (1 + np.exp(-s))\n    return dout * s * (1 - s)",
         hint="sigmoid.from_output",
+        also=("saturation", "sigmoid.derivative"),
         why="I treated the cache as the pre-activation and applied the sigmoid to it again.",
     ),
     Mutant(
@@ -91,6 +92,7 @@ MUTANTS = [
         old="return dout * (1 - t * t)",
         new="return dout * (1 - np.tanh(t) ** 2)",
         hint="tanh.from_output",
+        also=("saturation", "tanh.derivative"),
         why="I computed 1 - tanh(cache)**2, but the cache was already tanh's output.",
     ),
     Mutant(
@@ -109,6 +111,7 @@ MUTANTS = [
             "        grad[i] = (plus - minus) / h\n"
         ),
         hint="numgrad.central",
+        also=("numgrad.rule",),
         why="I used the one-sided difference (f(x + h) - f(x)) / h.",
     ),
     Mutant(
@@ -118,6 +121,7 @@ MUTANTS = [
         old="        x[i] = old  # exactly the value it had\n",
         new="",
         hint="numgrad.restore",
+        also=("numgrad.rule",),
         why="I never put x[i] back, so every later evaluation sees the earlier perturbations.",
     ),
     Mutant(
@@ -137,6 +141,7 @@ MUTANTS = [
         old='out, affine_cache = affine_forward(out, self.params[f"W{i}"], self.params[f"b{i}"])',
         new='out, affine_cache = affine_forward(x, self.params[f"W{i}"], self.params[f"b{i}"])',
         hint="mlp.chain",
+        also=("mlp.forward",),
         why="My layer loop computed every layer from x instead of the previous layer's output.",
     ),
     Mutant(
@@ -149,6 +154,7 @@ MUTANTS = [
         ),
         new=("            out, act_cache = act_forward(out)\n            if i < num_layers:\n"),
         hint="mlp.output_layer",
+        also=("mlp.forward",),
         why="I applied the activation after every layer, the output layer included.",
     ),
     Mutant(
@@ -187,6 +193,7 @@ MUTANTS = [
         old="zip(layers, reversed(caches))",
         new="zip(layers, caches)",
         hint="mlp.pairing",
+        also=("mlp.backward",),
         why="My backward loop walked the layers in reverse but the list of caches forwards.",
     ),
     Mutant(
@@ -196,6 +203,7 @@ MUTANTS = [
         old='dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, affine_cache)',
         new='dx, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, affine_cache)',
         hint="mlp.pairing",
+        also=("mlp.backward",),
         why="I stored dx but passed the old dout on to the next layer down.",
     ),
     Mutant(

@@ -20,6 +20,7 @@ MUTANTS = [
                 g = velocity
 """,
         hint="sgd.momentum_reset",
+        also=("sgd.momentum_slow",),
         why="I start the velocity at zero inside step(), so it is re-created every step and "
         "momentum never builds up: it is plain SGD.",
     ),
@@ -63,6 +64,7 @@ MUTANTS = [
         new="""            v *= 1 - self.alpha
             v += self.alpha * (g * g)""",
         hint="rmsprop.alpha_swapped",
+        also=("rmsprop.rule",),
         why="I gave alpha to the new squared gradient and 1 - alpha to the old average.",
     ),
     Mutant(
@@ -86,6 +88,7 @@ MUTANTS = [
         new="""            m_hat = m
             v_hat = v""",
         hint="adam.bias_correction",
+        also=("adam.rule",),
         why="I used m and v directly, without dividing by 1 - beta**t.",
     ),
     Mutant(
@@ -106,12 +109,28 @@ MUTANTS = [
         why="I increment t inside the loop over parameters, so it counts parameters, not steps.",
     ),
     Mutant(
+        name="adam_t_counted_twice",
+        stage=6,
+        file="optimizers.py",
+        old="""        self.t += 1
+        correction1 = 1 - self.beta1 ** self.t
+""",
+        new="""        self.t += 1
+        self.t += 1  # (once where I set up the step, once again before the corrections)
+        correction1 = 1 - self.beta1 ** self.t
+""",
+        hint="adam.t_per_param",
+        also=("adam.rule", "adam.first_step"),
+        why="I advanced t in two places, so it runs 2, 4, 6, ...: twice per step.",
+    ),
+    Mutant(
         name="adam_eps_inside_sqrt",
         stage=6,
         file="optimizers.py",
         old="w -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)",
         new="w -= self.lr * m_hat / np.sqrt(v_hat + self.eps)",
         hint="opt.eps_inside",
+        also=("adam.rule", "adam.first_step"),
         why="I put eps inside the square root.",
     ),
     Mutant(
