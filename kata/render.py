@@ -297,8 +297,9 @@ def erring_file(stage: StageResult) -> tuple[str, int]:
     the modules of earlier stages, and the error may lie in one of them), else its own."""
     location = stage.error.location if stage.error else None
     if location:
-        path = location.split(", cell ")[0] if ", cell " in location else location
-        path = path.rpartition(":")[0] if ", cell " not in location else path
+        # "notebooks/2_affine.ipynb, in the cell under ..." or "exercises/affine.py:12"
+        notebook, found, _ = location.partition(".ipynb, ")
+        path = notebook + ".ipynb" if found else location.rpartition(":")[0]
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         for other in STAGES:
             if name in (other.module_file, f"{other.number}_{other.name}.ipynb"):
