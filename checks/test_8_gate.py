@@ -24,6 +24,7 @@ import pytest
 
 from checks.helpers import fail
 from checks.reference import mlp_logits
+from checks.slowness import slowness
 from kata.seeds import GATE_SEED
 from kata.stages import GATE_ACCURACY
 
@@ -135,7 +136,7 @@ def run_gate(
                 f"({seconds:.1f} s)"
             )
             if slow is None:  # after the first epoch: what would make it slow, said live
-                slow = slowness(model, optimizer, x_train, y_train)
+                slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE)
                 for reason in slow:
                     log(f"gate: slow? {reason}")
     model.eval()
@@ -153,89 +154,6 @@ def run_gate(
         "history": history,
         "slow": slow or [],
     }
-
-
-# --- why a gate is slow -------------------------------------------------------------------
-# The reference's epoch takes about a second on a 2-core machine; the grader compares the
-# learner's epochs with that (the "speed" line). These say what makes an epoch slow: float64
-# where the gate asked for float32, and Python loops over the examples.
-
-
-def slowness(model, optimizer, x, y):
-    """Plain-words reasons why this model and optimizer train slowly (empty: none found)."""
-    reasons = []
-    try:
-        reasons += float64_parameters(model)
-        reasons += float64_state(optimizer)
-        reasons += float64_activations(model, x[:BATCH_SIZE])
-        reasons += loops_over_examples(model, x, y)
-    except Exception:  # a probe only: the gate's verdict never depends on it
-        pass
-    return reasons[:4]
-
-
-def float64_parameters(model):
-    wide = [k for k, v in model.params.items() if getattr(v, "dtype", None) == np.float64]
-    if not wide:
-        return []
-    return [
-        f"model.params[{wide[0]!r}] is float64 after training, though the gate made every "
-        "parameter float32: something in your update upcasts it (a float64 array or "
-        "constant in the optimizer's arithmetic); float64 makes every step slower."
-    ]
-
-
-def float64_state(optimizer, limit=3):
-    """The first float64 array held by the optimizer (its moments, velocities), if any."""
-    todo = [(f"optimizer.{name}", value) for name, value in vars(optimizer).items()]
-    while todo and limit:
-        path, value = todo.pop(0)
-        if isinstance(value, np.ndarray):
-            if value.dtype == np.float64 and value.size > 1:
-                return [
-                    f"your optimizer keeps float64 state ({path} is float64) for float32 "
-                    "parameters: create it with np.zeros_like(param), which keeps the "
-                    "parameter's dtype; float64 moments make every step several times slower."
-                ]
-        elif isinstance(value, dict):
-            todo += [(f"{path}[{k!r}]", v) for k, v in list(value.items())[:20]]
-            limit -= 1
-        elif isinstance(value, (list, tuple)):
-            todo += [(f"{path}[{i}]", v) for i, v in enumerate(value[:20])]
-            limit -= 1
-    return []
-
-
-def float64_activations(model, xb):
-    logits = np.asarray(model.forward(xb))
-    if xb.dtype == np.float32 and logits.dtype == np.float64:
-        return [
-            "model.forward gives float64 logits for float32 inputs and parameters: a layer "
-            "or an activation upcasts (a float64 constant or array in it), and every layer "
-            "after it computes in float64."
-        ]
-    return []
-
-
-def loops_over_examples(model, x, y, repeats=5):
-    """A batch of 128 should cost far less than 128 batches of one."""
-
-    def fastest(n):
-        best = np.inf
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model.loss(x[:n], y[:n])
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    ratio = fastest(BATCH_SIZE) / max(fastest(1), 1e-9)
-    if ratio < BATCH_SIZE / 4:
-        return []
-    return [
-        f"model.loss on a batch of {BATCH_SIZE} takes {ratio:.0f} times as long as on one "
-        "example: a Python loop over the examples? Compute the whole batch at once, with "
-        "matrix products."
-    ]
 
 
 def _num(value):
