@@ -26,6 +26,7 @@ from checks.helpers import fail
 from checks.reference import mlp_logits
 from checks.slowness import slowness
 from kata.seeds import GATE_SEED
+from kata.speed import reference_epoch_seconds
 from kata.stages import GATE_ACCURACY
 
 STAGE_MODULE = "training"
@@ -107,7 +108,7 @@ def run_gate(
     for key in list(model.params):
         model.params[key] = model.params[key].astype(np.float32)
     total = sum(epochs for _, epochs in phases)
-    history, seconds, epoch_seconds, slow = [], 0.0, [], None
+    history, seconds, epoch_seconds, reference, slow = [], 0.0, [], [], None
     for lr, epochs in phases:
         optimizer = optimizers.Adam(lr=lr)
         for _ in range(epochs):
@@ -135,6 +136,8 @@ def run_gate(
                 f"val loss {_num(record.get('val_loss'))} acc {_pct(record.get('val_acc'))}  "
                 f"({seconds:.1f} s)"
             )
+            # the reference computation, timed between the epochs under the same load
+            reference.append(reference_epoch_seconds(chunks=5))
             if slow is None:  # after the first epoch: what would make it slow, said live
                 slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE)
                 for reason in slow:
@@ -151,6 +154,7 @@ def run_gate(
         "accuracy": accuracy,
         "seconds": seconds,
         "epoch_seconds": epoch_seconds,
+        "reference_epoch_seconds": reference,
         "history": history,
         "slow": slow or [],
     }
@@ -193,6 +197,7 @@ def test_train_mnist_gate(load, check, capsys, record_property):
         record_property("gate_accuracy", acc)
         record_property("gate_seconds", secs)
         record_property("gate_epoch_seconds", result["epoch_seconds"])
+        record_property("gate_reference_epoch_seconds", result["reference_epoch_seconds"])
         record_property("gate_slow", result["slow"])
         if acc < THRESHOLD:
             curve = ", ".join(f"{r.get('train_loss', float('nan')):.3f}" for r in result["history"])

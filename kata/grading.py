@@ -233,6 +233,7 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
                 "accuracy": props["gate_accuracy"],
                 "seconds": props.get("gate_seconds"),
                 "epoch_seconds": props.get("gate_epoch_seconds"),
+                "reference_during": props.get("gate_reference_epoch_seconds"),
                 "slow": props.get("gate_slow"),
                 "time_limit": part.time_limit,
             }
