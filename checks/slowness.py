@@ -12,17 +12,39 @@ import time
 import numpy as np
 
 
-def slowness(model, optimizer, x, y, batch_size=128):
-    """Plain-words reasons why this model and optimizer train slowly (empty: none found)."""
+def slowness(model, optimizer, x, y, batch_size=128, epoch_seconds=None):
+    """Plain-words reasons why this model and optimizer train slowly (empty: none found).
+
+    epoch_seconds: how long the first epoch took, to tell whether the time goes into the
+    batches' loss at all."""
+    probes = (
+        lambda: float64_parameters(model),
+        lambda: float64_state(optimizer),
+        lambda: float64_activations(model, x[:batch_size]),
+        lambda: loops_over_examples(model, x, y, batch_size),
+    )
     reasons = []
-    try:
-        reasons += float64_parameters(model)
-        reasons += float64_state(optimizer)
-        reasons += float64_activations(model, x[:batch_size])
-        reasons += loops_over_examples(model, x, y, batch_size)
-    except Exception:  # a probe only: the gate's verdict never depends on it
-        pass
+    for probe in probes:
+        try:
+            reasons += probe()
+        except Exception:  # a probe only: the gate's verdict never depends on it
+            pass
+    if not reasons and epoch_seconds:
+        try:
+            reasons += outside_the_batches(model, x, y, batch_size, epoch_seconds)
+        except Exception:
+            pass
     return reasons[:4]
+
+
+def fastest(model, x, y, n, repeats=5):
+    """The fastest of a few model.loss calls on the first n examples, in seconds."""
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.loss(x[:n], y[:n])
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def float64_parameters(model):
@@ -68,22 +90,28 @@ def float64_activations(model, xb):
     return []
 
 
-def loops_over_examples(model, x, y, batch_size=128, repeats=5):
+def loops_over_examples(model, x, y, batch_size=128):
     """A batch of 128 should cost far less than 128 batches of one."""
-
-    def fastest(n):
-        best = np.inf
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model.loss(x[:n], y[:n])
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    ratio = fastest(batch_size) / max(fastest(1), 1e-9)
+    ratio = fastest(model, x, y, batch_size) / max(fastest(model, x, y, 1), 1e-9)
     if ratio < batch_size / 4:
         return []
     return [
         f"model.loss on a batch of {batch_size} takes {ratio:.0f} times as long as on one "
         "example: a Python loop over the examples? Compute the whole batch at once, with "
         "matrix products."
+    ]
+
+
+def outside_the_batches(model, x, y, batch_size, epoch_seconds):
+    """An epoch is its batches' loss and step, and two evaluations: when the batches' loss
+    is a small part of it, the time goes somewhere else."""
+    batches = -(-len(x) // batch_size)
+    in_loss = batches * fastest(model, x, y, batch_size)
+    if epoch_seconds < 10 * in_loss:
+        return []
+    return [
+        f"model.loss takes about {in_loss:.1f} s of the first epoch's {epoch_seconds:.1f} s: "
+        "the rest goes elsewhere. Is something recomputed for every batch (an evaluate, "
+        "a copy of the whole training set, a new shuffle inside the batch loop)? Or is "
+        "optimizer.step slow?"
     ]

@@ -139,7 +139,7 @@ def run_gate(
             # the reference computation, timed between the epochs under the same load
             reference.append(reference_epoch_seconds(chunks=5))
             if slow is None:  # after the first epoch: what would make it slow, said live
-                slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE)
+                slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE, epoch_seconds[0])
                 for reason in slow:
                     log(f"gate: slow? {reason}")
     model.eval()

@@ -10,7 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from checks.slowness import float64_activations, float64_state, loops_over_examples
+from checks.slowness import (
+    float64_activations,
+    float64_state,
+    loops_over_examples,
+    outside_the_batches,
+)
 from kata import render, speed
 from kata.grading import grade
 from kata.model import Status
@@ -95,6 +100,10 @@ def test_the_slowness_probes_find_what_they_name():
     assert "Python loop over the examples" in loops_over_examples(LoopingModel(), x, y)[0]
     assert "float64 logits" in float64_activations(Float64Model(), x[:8])[0]
     assert "optimizer.state['W1']['m']" in float64_state(Float64Adam())[0]
+    quick = Float64Model()
+    quick.loss = lambda xb, yb: (0.0, {})
+    assert "recomputed for every batch" in outside_the_batches(quick, x, y, 128, 5.0)[0]
+    assert outside_the_batches(LoopingModel(), x, y, 128, 1e-6) == []
 
 
 @pytest.mark.parametrize("seconds", [None, 0.2, 1.0, 2.0, 5.0])
