@@ -137,7 +137,7 @@ def run_gate(
                 f"({seconds:.1f} s)"
             )
             # the reference computation, timed between the epochs under the same load
-            reference.append(reference_epoch_seconds(chunks=5))
+            reference.append(reference_epoch_seconds(chunks=3))  # about 1/20 of an epoch
             if slow is None:  # after the first epoch: what would make it slow, said live
                 slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE, epoch_seconds[0])
                 for reason in slow:

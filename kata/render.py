@@ -179,7 +179,7 @@ def gate_lines(gate: dict[str, Any], paint: Painter) -> list[str]:
         )
     ratio = None
     # the reference computation timed between the epochs, under the same load; else the
-    # grader's own measurements before and after the gate
+    # grader's own, just before the gate
     reference = _median(gate.get("reference_during")) or _number(
         gate.get("reference_epoch_seconds")
     )
