@@ -279,11 +279,11 @@ def render(
         default=0.0,
     )
     gate_text = (
-        f"{gate_limit:.0f} s for the MNIST gate on this machine now"
+        f"the MNIST gate {gate_limit:.0f} s on this machine now"
         if gate_limit
-        else f"{GATE:.0f} s or more for the MNIST gate (more on a slower or busier machine)"
+        else f"the MNIST gate {GATE:.0f} s, more on a slower or busier machine"
     )
-    lines.append(paint(f"  time limits: {FAST:.0f} s per stage, {gate_text}", "dim"))
+    lines.append(paint(f"  time limits: {FAST:.0f} s per stage; {gate_text}", "dim"))
     if result.tampered:
         lines.append("")
         lines.append(

@@ -128,7 +128,11 @@ def test_a_full_run_still_counts_every_stage():
         StageResult(s.number, s.name, s.title, f"exercises/{s.name}.py", Status.PASSED, 20)
         for s in BY_NUMBER.values()
     ]
-    assert "8/8 stages passed" in render.render(run_of(*stages), colour=False)
+    text = render.render(run_of(*stages), colour=False)
+    assert "8/8 stages passed" in text
+    assert "20 s per stage; the MNIST gate 300 s, more on a slower or busier machine" in text
+    stages[-1].gate = {"time_limit": 630.0}
+    assert "the MNIST gate 630 s on this machine now" in render.render(run_of(*stages))
 
 
 def test_hints_are_wrapped_to_the_terminal_width(monkeypatch):
