@@ -82,7 +82,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python grader.py",
         description="Grade the kata's stages.",
-        epilog="Subcommand:  python grader.py hint STAGE [--reset]",
+        epilog="Subcommand:  python grader.py hint STAGE [--reset] [--no-color]",
     )
     parser.add_argument("stage", nargs="?", help="one stage, by number (3) or name (activations)")
     parser.add_argument(
@@ -216,7 +216,11 @@ def hint_command(argv: list[str]) -> int:
     )
     parser.add_argument("stage")
     parser.add_argument("--reset", action="store_true", help="hide the stage's tips again")
+    colour = parser.add_mutually_exclusive_group()  # as the grader itself accepts them
+    colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
+    colour.add_argument("--no-color", dest="colour", action="store_const", const=False)
     args = parser.parse_args(argv)
+    paint = render.Painter(render.use_colour(sys.stdout, args.colour), True)
     try:
         stage = find_stage(args.stage)
     except ValueError as error:
@@ -233,11 +237,17 @@ def hint_command(argv: list[str]) -> int:
     shown = min(state.get(key, 0) + 1, len(tips))
     state[key] = shown
     write_hint_state(state)
-    print(f"stage {stage.number} {stage.name}: tip {shown} of {len(tips)}")
-    for number, tip in enumerate(tips[:shown], start=1):
-        print(f"  {number}. {tip}")
+    print(paint(f"stage {stage.number} {stage.name}: tip {shown} of {len(tips)}", "bold"))
+    for number, tip in enumerate(tips[:shown], start=1):  # wrapped to the terminal's width
+        first = f"  {number}. "
+        print("\n".join(render.wrapped(tip, first, " " * len(first))))
     if shown < len(tips):
-        print("\n(run it again for the next one; --reset hides them)")
+        print(
+            "\n"
+            + "\n".join(
+                render.wrapped("(run it again for the next one; --reset hides them)", "", "")
+            )
+        )
     return 0
 
 

@@ -4,6 +4,10 @@
     python bench/gate.py --long      # also the longer reference recipe (dropout, more epochs)
     python bench/gate.py --seeds 3 --no-checks --quiet
 
+It also prints the seconds per epoch beside the grader's calibration (kata/speed.py), whose
+fixed float32 epoch should take about as long as the reference's: the "speed" line of the
+stage 8 result compares a learner's epochs with it.
+
 The gate (checks/test_8_gate.py) asks for 97.0% test accuracy; its recipe must clear that
 on every seed with margin, in well under its time limit, or learners whose correct code
 draws random numbers in another order would fail by bad luck. The --long recipe shows what
@@ -22,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from checks.test_8_gate import GATE_SEED, PHASES, THRESHOLD, load_data, run_gate  # noqa: E402
 from kata.impl import load_module  # noqa: E402
+from kata.speed import gate_time_limit, reference_epoch_seconds  # noqa: E402
 from kata.stages import STAGES  # noqa: E402
 
 SOLUTIONS = ROOT / "solutions"
@@ -56,6 +61,7 @@ def bench_gate(seeds, data, log):
         )
     accs = [r["accuracy"] for r in results]
     secs = [r["seconds"] for r in results]
+    epochs = [t for r in results for t in r["epoch_seconds"]]
     recipe = ", ".join(f"{epochs} epochs at lr {lr:g}" for lr, epochs in PHASES)
     print(
         f"\ngate recipe ({recipe}; batch 128; gate seed {GATE_SEED}), "
@@ -63,6 +69,12 @@ def bench_gate(seeds, data, log):
     )
     print("  " + summary("test accuracy", accs, lambda a: f"{a:.2%}"))
     print("  " + summary("training seconds", secs, lambda s: f"{s:.1f}"))
+    reference = reference_epoch_seconds()
+    print("  " + summary("seconds per epoch", epochs, lambda s: f"{s:.2f}"))
+    print(
+        f"  the grader's reference epoch (kata/speed.py) here, now: {reference:.2f} s; "
+        f"the gate's limit would be {gate_time_limit(reference):.0f} s"
+    )
     margin = min(accs) - THRESHOLD
     print(f"  worst seed clears {THRESHOLD:.1%} by {margin * 100:+.2f} points", flush=True)
     return min(accs) >= THRESHOLD

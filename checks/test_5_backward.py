@@ -138,6 +138,8 @@ HINTS = {
     "computes what the saved one did, and later changes to the dict do not reach it.",
     "mlp.strict": "load_state_dict is strict: a missing key, an unexpected key or a shape "
     "mismatch raises ValueError naming the key (and the shapes).",
+    "mlp.train_flag": "_forward(x, train) must follow its `train` argument, not self.training: "
+    "predict calls it with train=False to get the whole network's logits even in train mode.",
 }
 
 # General advice, revealed one at a time by `python grader.py hint 1`.
@@ -1040,6 +1042,77 @@ def test_mlp_predict_argmax(impl, check, rng, n):
                     f"is {expected.tolist()}",
                     HINTS["mlp.predict"],
                 )
+
+
+class TrustedDropout:
+    """Stage 7's dropout_forward and dropout_backward, the checks' own: a stage 5 check
+    with dropout must not wait for stage 7, so these stand in for the learner's in the
+    backward module while it runs. Counts the masks it draws."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def forward(self, x, p, train, rng):
+        if not train or p == 0:
+            return x, (None, p)
+        self.calls += 1
+        keep = rng.random(x.shape) >= p
+        return x * keep / (1 - p), (keep, p)
+
+    def backward(self, dout, cache):
+        keep, p = cache
+        return dout if keep is None else dout * keep / (1 - p)
+
+
+def with_trusted_dropout(impl, monkeypatch):
+    dropout = TrustedDropout()
+    monkeypatch.setattr(impl, "dropout_forward", dropout.forward, raising=False)
+    monkeypatch.setattr(impl, "dropout_backward", dropout.backward, raising=False)
+    return dropout
+
+
+def agreement(pred, expected):
+    return f"{np.mean(pred == expected):.0%} of {len(expected)}"
+
+
+@pytest.mark.about("MLP.predict", says="Never applies dropout, whatever the mode")
+def test_mlp_predict_without_dropout_in_train_mode(impl, check, rng, monkeypatch):
+    """MLP.predict: never applies dropout, even in train mode with dropout > 0"""
+    x = rng.normal(size=(60, SIZES[0]))
+    with_trusted_dropout(impl, monkeypatch)
+    with check:
+        model = make_mlp(impl, SIZES, dropout=0.5, rng=rng)
+        model.train()
+        expected = ref.mlp_logits(params_of(model, SIZES), x, "relu").argmax(axis=1)
+        for attempt in ("first", "second"):
+            pred = call(lambda: model.predict(x), "predict", HINTS["mlp.predict"])
+            pred = assert_shape(pred, (60,), "predict(x) in train mode", HINTS["mlp.predict"])
+            if not np.array_equal(pred, expected):
+                fail(
+                    f"in train mode with dropout=0.5, the {attempt} predict(x) matches the "
+                    f"argmax of the whole network's logits on {agreement(pred, expected)} "
+                    "inputs: predict must not apply dropout, whatever the mode",
+                    HINTS["mlp.predict"],
+                )
+
+
+@pytest.mark.about("MLP._forward", says="train: whether dropout may act")
+def test_mlp_forward_follows_its_train_argument(impl, check, rng, monkeypatch):
+    """MLP._forward: with train=False no dropout acts, even when the model is in train mode"""
+    x = rng.normal(size=(8, SIZES[0]))
+    with_trusted_dropout(impl, monkeypatch)
+    with check:
+        model = make_mlp(impl, SIZES, dropout=0.5, rng=rng)
+        model.train()
+        expected = ref.mlp_logits(params_of(model, SIZES), x, "relu")
+        out = call(lambda: model._forward(x, False), "_forward(x, False)", HINTS["mlp.train_flag"])
+        logits = unpack(out, 2, "_forward", "_forward returns a tuple of two: (logits, caches).")[0]
+        assert_close(
+            logits,
+            expected,
+            "_forward(x, train=False)[0] in train mode",
+            hint=HINTS["mlp.train_flag"],
+        )
 
 
 GRAD_CASES = [

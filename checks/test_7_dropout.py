@@ -54,6 +54,10 @@ HINTS = {
     "dropout_backward with each hidden layer's own dropout cache, "
     "before that layer's activation backward (and dropout_backward "
     "must reuse the forward pass's mask and scale).",
+    "mlp.predict": "predict never applies dropout, whatever the mode: it returns the argmax of "
+    "_forward(x, train=False)'s logits (forward(x) in train mode drops units at random).",
+    "mlp.train_flag": "_forward(x, train) must follow its `train` argument, not self.training: "
+    "dropout acts only if train is True (predict passes False).",
 }
 
 TIPS = [
@@ -372,6 +376,46 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
             expected,
             "logits in train mode (model.rng reseeded)",
             hint=HINTS["mlp.train_mode"],
+        )
+
+
+@pytest.mark.about(
+    "MLP.predict", says="Never applies dropout, whatever the mode", module="backward"
+)
+def test_mlp_predict_in_train_mode_applies_no_dropout(impl, check, load, rng):
+    """MLP: predict in train mode with dropout gives the whole network's classes, every time"""
+    x = rng.normal(size=(60, SIZES[0]))
+    with check:
+        model = make_model(load, rng)
+        model.train()
+        expected = ref.mlp_logits(model.params, x, "relu").argmax(axis=1)
+        for attempt in ("first", "second"):
+            pred = require_array(model.predict(x), "predict(x)", HINTS["mlp.predict"])
+            pred = assert_shape(pred, (60,), "predict(x) in train mode", HINTS["mlp.predict"])
+            if not np.array_equal(pred, expected):
+                agree = f"{np.mean(pred == expected):.0%}"
+                fail(
+                    f"in train mode with dropout=0.5, the {attempt} predict(x) matches the "
+                    f"classes of the whole network on {agree} of 60 inputs: predict must not "
+                    "apply dropout, whatever the mode",
+                    HINTS["mlp.predict"],
+                )
+
+
+@pytest.mark.about("MLP._forward", says="train: whether dropout may act", module="backward")
+def test_mlp_forward_follows_its_train_argument(impl, check, load, rng):
+    """MLP: _forward(x, train=False) applies no dropout even in train mode"""
+    x = rng.normal(size=(9, SIZES[0]))
+    with check:
+        model = make_model(load, rng)
+        model.train()
+        expected = ref.mlp_logits(model.params, x, "relu")
+        logits = unpack(model._forward(x, False), 2, "_forward", HINTS["mlp.train_flag"])[0]
+        assert_close(
+            logits,
+            expected,
+            "_forward(x, train=False)[0] in train mode",
+            hint=HINTS["mlp.train_flag"],
         )
 
 

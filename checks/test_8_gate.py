@@ -24,7 +24,9 @@ import pytest
 
 from checks.helpers import fail
 from checks.reference import mlp_logits
+from checks.slowness import slowness
 from kata.seeds import GATE_SEED
+from kata.speed import reference_epoch_seconds
 from kata.stages import GATE_ACCURACY
 
 STAGE_MODULE = "training"
@@ -53,7 +55,9 @@ TIPS = [
     "and gradients before anything else.",
     "Run a few epochs yourself in a notebook with the same recipe (see the module docstring "
     "of checks/test_8_gate.py) and look at the learning curves.",
-    "A gate that is slow is usually float64 somewhere: keep x and the parameters float32.",
+    "A gate that is slow is usually float64 somewhere (the parameters, the optimizer's "
+    "moments, the activations) or a Python loop over examples: keep everything float32 "
+    "and compute whole batches at once.",
 ]
 
 SIZES = [784, 256, 128, 10]
@@ -104,7 +108,7 @@ def run_gate(
     for key in list(model.params):
         model.params[key] = model.params[key].astype(np.float32)
     total = sum(epochs for _, epochs in phases)
-    history, seconds = [], 0.0
+    history, seconds, epoch_seconds, reference, slow = [], 0.0, [], [], None
     for lr, epochs in phases:
         optimizer = optimizers.Adam(lr=lr)
         for _ in range(epochs):
@@ -120,7 +124,8 @@ def run_gate(
                 batch_size=BATCH_SIZE,
                 rng=rng,
             )
-            seconds += time.perf_counter() - start
+            epoch_seconds.append(time.perf_counter() - start)
+            seconds += epoch_seconds[-1]
             record = dict(records[-1]) if records else {}
             record["epoch"] = len(history) + 1
             record["lr"] = lr
@@ -131,6 +136,11 @@ def run_gate(
                 f"val loss {_num(record.get('val_loss'))} acc {_pct(record.get('val_acc'))}  "
                 f"({seconds:.1f} s)"
             )
+            reference.append(reference_between_epochs())
+            if slow is None:  # after the first epoch: what would make it slow, said live
+                slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE, epoch_seconds[0])
+                for reason in slow:
+                    log(f"gate: slow? {reason}")
     model.eval()
     # The learner's code is done: only now the test set, and the checks' own forward pass
     # on the learner's parameters (copied into plain arrays), so that no code of theirs
@@ -139,7 +149,24 @@ def run_gate(
     predictions = mlp_logits(model.params, x_test).argmax(axis=1)
     accuracy = float(np.mean(predictions == y_test))
     log(f"gate: test accuracy {accuracy:.2%} (need {THRESHOLD:.1%}), training took {seconds:.1f} s")
-    return {"accuracy": accuracy, "seconds": seconds, "history": history}
+    return {
+        "accuracy": accuracy,
+        "seconds": seconds,
+        "epoch_seconds": epoch_seconds,
+        "reference_epoch_seconds": reference,
+        "history": history,
+        "slow": slow or [],
+    }
+
+
+def reference_between_epochs():
+    """The reference computation's epoch, timed here between the learner's epochs, under
+    the same load (about 1/20 of an epoch's work), for the speed line; None if it fails:
+    it is shown, never judged."""
+    try:
+        return reference_epoch_seconds(chunks=3)
+    except Exception:
+        return None
 
 
 def _num(value):
@@ -180,6 +207,9 @@ def test_train_mnist_gate(load, check, capsys, record_property):
         acc, secs = result["accuracy"], result["seconds"]
         record_property("gate_accuracy", acc)
         record_property("gate_seconds", secs)
+        record_property("gate_epoch_seconds", result["epoch_seconds"])
+        record_property("gate_reference_epoch_seconds", result["reference_epoch_seconds"])
+        record_property("gate_slow", result["slow"])
         if acc < THRESHOLD:
             curve = ", ".join(f"{r.get('train_loss', float('nan')):.3f}" for r in result["history"])
             fail(

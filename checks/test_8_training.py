@@ -75,6 +75,9 @@ HINTS = {
     "optimizer keeps updating in place.",
     "train.rng": "Shuffle with the rng given to train (pass it to iterate_minibatches): the "
     "same seed must reproduce the same run exactly.",
+    "train.train_metrics": "train_loss and train_acc are evaluate(model, x_train, y_train) "
+    "after the epoch's updates, like val_loss and val_acc: not the running average of the "
+    "batches' losses during the epoch, which mixes many versions of the model (and dropout).",
 }
 
 # General advice, revealed one at a time by `python grader.py hint 1`.
@@ -626,6 +629,31 @@ def test_train_validation_metrics_each_epoch(impl, check):
                 f"history[{k - 1}]['val_acc']",
                 hint=HINTS["train.val_metrics"],
             )
+
+
+@pytest.mark.about("train", says="are therefore the end-of-epoch values")
+def test_train_metrics_are_measured_after_each_epoch(impl, check):
+    """train: train_loss and train_acc are the whole training set's, measured after each epoch
+
+    ...in eval mode, as the docstring says, not running averages of the batches' losses."""
+    with check:
+        # The stand-in's logits depend on its steps and mode only, so the training set's
+        # loss after epoch k (k steps, eval mode) is known; a running average of the
+        # batch losses sees the model before its step, in train mode: another number.
+        _, _, history = scheduled_run(impl, epochs=3, patience=None)
+        check_history_list(history, 3)
+        for k, record in enumerate(history, start=1):
+            for key, value in (
+                ("train_loss", ScheduledModel.val_loss(k)),
+                ("train_acc", ScheduledModel.val_acc(k)),
+            ):
+                assert_close(
+                    record.get(key),
+                    value,
+                    f"history[{k - 1}][{key!r}]",
+                    rtol=1e-6,
+                    hint=HINTS["train.train_metrics"],
+                )
 
 
 @pytest.mark.about("train", says="Each epoch: switch to train mode")

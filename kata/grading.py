@@ -27,6 +27,7 @@ from kata.model import (
     Status,
 )
 from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
+from kata.speed import gate_time_limit, reference_epoch_seconds
 from kata.stages import STAGES, Part, Stage, all_needs
 from kata.supervisor import capabilities
 from kata.verdict import IncompleteResults, read_checks
@@ -120,6 +121,10 @@ def grade_stage(
     for part in parts:
         if part.slow and result.status != Status.PASSED:
             break
+        if part.slow:  # the gate: its limit follows this machine's speed (kata/speed.py)
+            epoch = calibrate()
+            part = replace(part, time_limit=gate_time_limit(epoch))
+            result.gate = {"time_limit": part.time_limit, "reference_epoch_seconds": epoch}
         run = run_part(
             stage,
             part,
@@ -129,6 +134,8 @@ def grade_stage(
             live=live if part.slow else None,
         )
         result.seconds += run.seconds
+        if part.slow and result.gate is not None:
+            result.gate["part_seconds"] = run.seconds
         result.output = (result.output + run.output)[-20_000:]
         result.output_bytes += run.output_bytes
         changed = workspace.verify()
@@ -146,6 +153,15 @@ def grade_stage(
         if result.status in (Status.ERROR, Status.TIMED_OUT):
             break
     return result
+
+
+def calibrate() -> float | None:
+    """The reference epoch's seconds on this machine now; None (the gate's floor) if the
+    measurement itself fails: it must never stop the grading."""
+    try:
+        return reference_epoch_seconds()
+    except Exception:
+        return None
 
 
 def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspace) -> None:
@@ -225,8 +241,12 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
         props = raw.get("properties") or {}
         if "gate_accuracy" in props:
             result.gate = {
+                **(result.gate or {}),
                 "accuracy": props["gate_accuracy"],
                 "seconds": props.get("gate_seconds"),
+                "epoch_seconds": props.get("gate_epoch_seconds"),
+                "reference_during": props.get("gate_reference_epoch_seconds"),
+                "slow": props.get("gate_slow"),
                 "time_limit": part.time_limit,
             }
     counted = result.counted

@@ -239,4 +239,27 @@ MUTANTS = [
         hint="mlp.rng",
         why="Without an rng I used an unseeded generator, so two default models differ.",
     ),
+    Mutant(
+        name="mlp_predict_through_forward",
+        stage=5,
+        file="backward.py",
+        old="""        logits, _ = self._forward(x, train=False)
+        return logits.argmax(axis=1)
+""",
+        new="""        return self.forward(x).argmax(1)
+""",
+        hint="mlp.predict",
+        why="predict is forward(x).argmax(1): in train mode it applies dropout, so two calls "
+        "disagree.",
+    ),
+    Mutant(
+        name="mlp_forward_reads_self_training",
+        stage=5,
+        file="backward.py",
+        old="                if train and self.dropout > 0:\n",
+        new="                if self.training and self.dropout > 0:\n",
+        hint="mlp.train_flag",
+        why="_forward ignores its train argument and reads self.training, so predict in train "
+        "mode applies dropout.",
+    ),
 ]

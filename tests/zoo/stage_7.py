@@ -118,4 +118,26 @@ MUTANTS = [
         hint="mlp.dropout_gradient",
         why="My backward pass forgets dropout: dropped units still receive gradient.",
     ),
+    Mutant(
+        name="dropout_mlp_predict_through_forward",
+        stage=7,
+        file="backward.py",
+        old="""        logits, _ = self._forward(x, train=False)
+        return logits.argmax(axis=1)
+""",
+        new="""        return self.forward(x).argmax(1)
+""",
+        hint="mlp.predict",
+        why="predict is forward(x).argmax(1): in train mode it drops units, so two calls "
+        "agree on fewer than half the inputs.",
+    ),
+    Mutant(
+        name="dropout_mlp_forward_ignores_train",
+        stage=7,
+        file="backward.py",
+        old="                if train and self.dropout > 0:\n",
+        new="                if self.training and self.dropout > 0:\n",
+        hint="mlp.train_flag",
+        why="_forward reads self.training instead of its train argument.",
+    ),
 ]

@@ -193,4 +193,30 @@ MUTANTS = [
         hint="train.patience",
         why="I counted patience against the previous epoch instead of the best one.",
     ),
+    Mutant(
+        name="train_metrics_running_average",
+        stage=8,
+        file="training.py",
+        old=(
+            "        for xb, yb in iterate_minibatches(x_train, y_train, batch_size, shuffle=True, "
+            "rng=rng):\n"
+            "            _, grads = model.loss(xb, yb)\n"
+            "            optimizer.step(model.params, grads)\n"
+            "        train_loss, train_acc = evaluate(model, x_train, y_train)\n"
+        ),
+        new=(
+            "        batch_losses, batch_accs = [], []\n"
+            "        for xb, yb in iterate_minibatches(x_train, y_train, batch_size, shuffle=True, "
+            "rng=rng):\n"
+            "            loss, grads = model.loss(xb, yb)\n"
+            "            batch_losses.append(loss)\n"
+            "            batch_accs.append(float(np.mean(model.predict(xb) == yb)))\n"
+            "            optimizer.step(model.params, grads)\n"
+            "        train_loss = float(np.mean(batch_losses))\n"
+            "        train_acc = float(np.mean(batch_accs))\n"
+        ),
+        hint="train.train_metrics",
+        why="I report the running average of the batch losses and accuracies as train_loss "
+        "and train_acc, which saves an evaluation of the training set.",
+    ),
 ]
