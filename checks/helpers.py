@@ -145,9 +145,17 @@ def tolerance_for(dtype, scale=1.0, ulps=DEFAULT_ULPS):
     return ulps * eps, ulps * eps * float(scale)
 
 
-def default_tolerances(actual):
-    """tolerance_for the dtype of `actual`, for values of size about 1."""
-    return tolerance_for(actual.dtype if isinstance(actual, np.ndarray) else np.float64)
+def default_tolerances(actual, expected=None):
+    """tolerance_for the coarser dtype of `actual` and `expected`, for values of size about 1.
+
+    A comparison is only as precise as its coarser side: float32 input computed into a
+    float64 result (a dtype mistake its own check names) still carries float32 rounding,
+    and must not fail the value checks as well, with their hints.
+    """
+    dtypes = [v.dtype for v in (actual, expected) if isinstance(v, np.ndarray)]
+    if not dtypes:
+        return tolerance_for(np.float64)
+    return tolerance_for(max(dtypes, key=eps_of))
 
 
 def _number(value, name, hint=None):
@@ -181,7 +189,7 @@ def assert_close(
 
     tol: an (rtol, atol) pair from `tolerance_for`, derived from the dtype the result was
     computed in and the size of the values; rtol / atol set one of them directly (0 for an
-    exact comparison). Without either, `default_tolerances` of the result's dtype.
+    exact comparison). Without either, `default_tolerances` of the coarser dtype of the two.
 
     mistakes: {hint: value that a known mistake produces} (or (hint, value) pairs); when
     `actual` is one of these values, its hint is shown instead of the generic one.
@@ -192,7 +200,7 @@ def assert_close(
         actual = _number(actual, name, hint)
     else:
         actual = assert_shape(actual, expected.shape, name, hint)
-    d_rtol, d_atol = default_tolerances(actual) if tol is None else tol
+    d_rtol, d_atol = default_tolerances(actual, expected) if tol is None else tol
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
     ok = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)

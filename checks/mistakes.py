@@ -67,3 +67,20 @@ def batch_scale(right, n, *, divided_twice=None, not_divided=None):
     if not_divided is not None:
         pairs.append((not_divided, right * n))
     return pairs
+
+
+def follows_the_mode_not_train(model, x, expected):
+    """Whether an MLP's `_forward(x, False)` is right in eval mode, so that only the model's
+    mode changed its answer in train mode: `_forward` reads self.training instead of its
+    `train` argument. A forward pass that is wrong in both modes has another mistake.
+
+    Leaves the model in train mode, as the checks that ask found it.
+    """
+    model.eval()
+    try:
+        logits = model._forward(x, False)[0]
+    except Exception:
+        return False
+    finally:
+        model.train()
+    return type(logits) is np.ndarray and same_value(logits, expected, rtol=1e-4, atol=1e-6)

@@ -34,7 +34,7 @@ from checks.helpers import (
     unchanged,
     unpack,
 )
-from checks.mistakes import batch_scale, match, recognise
+from checks.mistakes import batch_scale, follows_the_mode_not_train, match, recognise
 
 STAGE_MODULE = "backward"
 
@@ -1075,6 +1075,27 @@ def agreement(pred, expected):
     return f"{np.mean(pred == expected):.0%} of {len(expected)}"
 
 
+@pytest.mark.about("MLP._forward", says="train: whether dropout may act")
+def test_mlp_forward_follows_its_train_argument(impl, check, rng, monkeypatch):
+    """MLP._forward: with train=False no dropout acts, even when the model is in train mode"""
+    x = rng.normal(size=(8, SIZES[0]))
+    with_trusted_dropout(impl, monkeypatch)
+    with check:
+        model = make_mlp(impl, SIZES, dropout=0.5, rng=rng)
+        model.train()
+        expected = ref.mlp_logits(params_of(model, SIZES), x, "relu")
+        out = call(lambda: model._forward(x, False), "_forward(x, False)", HINTS["mlp.forward"])
+        logits = unpack(out, 2, "_forward", "_forward returns a tuple of two: (logits, caches).")[0]
+        assert_close(
+            logits,
+            expected,
+            "_forward(x, train=False)[0] in train mode",
+            hint=HINTS["mlp.train_flag"]
+            if follows_the_mode_not_train(model, x, expected)
+            else HINTS["mlp.forward"],
+        )
+
+
 @pytest.mark.about("MLP.predict", says="Never applies dropout, whatever the mode")
 def test_mlp_predict_without_dropout_in_train_mode(impl, check, rng, monkeypatch):
     """MLP.predict: never applies dropout, even in train mode with dropout > 0"""
@@ -1094,25 +1115,6 @@ def test_mlp_predict_without_dropout_in_train_mode(impl, check, rng, monkeypatch
                     "inputs: predict must not apply dropout, whatever the mode",
                     HINTS["mlp.predict"],
                 )
-
-
-@pytest.mark.about("MLP._forward", says="train: whether dropout may act")
-def test_mlp_forward_follows_its_train_argument(impl, check, rng, monkeypatch):
-    """MLP._forward: with train=False no dropout acts, even when the model is in train mode"""
-    x = rng.normal(size=(8, SIZES[0]))
-    with_trusted_dropout(impl, monkeypatch)
-    with check:
-        model = make_mlp(impl, SIZES, dropout=0.5, rng=rng)
-        model.train()
-        expected = ref.mlp_logits(params_of(model, SIZES), x, "relu")
-        out = call(lambda: model._forward(x, False), "_forward(x, False)", HINTS["mlp.train_flag"])
-        logits = unpack(out, 2, "_forward", "_forward returns a tuple of two: (logits, caches).")[0]
-        assert_close(
-            logits,
-            expected,
-            "_forward(x, train=False)[0] in train mode",
-            hint=HINTS["mlp.train_flag"],
-        )
 
 
 GRAD_CASES = [

@@ -17,6 +17,7 @@ from checks.helpers import (
     unchanged,
     unpack,
 )
+from checks.mistakes import follows_the_mode_not_train
 
 STAGE_MODULE = "dropout"
 
@@ -379,6 +380,26 @@ def test_mlp_forward_train_applies_dropout_per_hidden_layer(impl, check, load, r
         )
 
 
+@pytest.mark.about("MLP._forward", says="train: whether dropout may act", module="backward")
+def test_mlp_forward_follows_its_train_argument(impl, check, load, rng):
+    """MLP: _forward(x, train=False) applies no dropout even in train mode"""
+    x = rng.normal(size=(9, SIZES[0]))
+    with check:
+        model = make_model(load, rng)
+        model.train()
+        expected = ref.mlp_logits(model.params, x, "relu")
+        logits = unpack(model._forward(x, False), 2, "_forward", None)[0]
+        assert_close(
+            logits,
+            expected,
+            "_forward(x, train=False)[0] in train mode",
+            # the train flag's hint only for that mistake; otherwise what is wrong, plainly
+            hint=HINTS["mlp.train_flag"]
+            if follows_the_mode_not_train(model, x, expected)
+            else None,
+        )
+
+
 @pytest.mark.about(
     "MLP.predict", says="Never applies dropout, whatever the mode", module="backward"
 )
@@ -400,23 +421,6 @@ def test_mlp_predict_in_train_mode_applies_no_dropout(impl, check, load, rng):
                     "apply dropout, whatever the mode",
                     HINTS["mlp.predict"],
                 )
-
-
-@pytest.mark.about("MLP._forward", says="train: whether dropout may act", module="backward")
-def test_mlp_forward_follows_its_train_argument(impl, check, load, rng):
-    """MLP: _forward(x, train=False) applies no dropout even in train mode"""
-    x = rng.normal(size=(9, SIZES[0]))
-    with check:
-        model = make_model(load, rng)
-        model.train()
-        expected = ref.mlp_logits(model.params, x, "relu")
-        logits = unpack(model._forward(x, False), 2, "_forward", HINTS["mlp.train_flag"])[0]
-        assert_close(
-            logits,
-            expected,
-            "_forward(x, train=False)[0] in train mode",
-            hint=HINTS["mlp.train_flag"],
-        )
 
 
 @pytest.mark.about(
