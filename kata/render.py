@@ -188,7 +188,7 @@ def gate_lines(gate: dict[str, Any], paint: Painter) -> list[str]:
         ratio = mine / reference
         speed = (
             f"{mine:.1f} s per epoch, {ratio:.1f}x a plain float32 epoch here "
-            f"({reference:.1f} s; the kata's own solutions: about {OWN_RATIO:g}x)"
+            f"({reference:.1f} s; a reference implementation: about {OWN_RATIO:g}x)"
         )
         lines.extend(paint(line, "dim") for line in wrapped(speed, "      speed: ", " " * 13))
     reasons = gate.get("slow")
