@@ -3,6 +3,7 @@ and make a copy of the kata to run it in."""
 
 import shutil
 import subprocess
+from pathlib import Path
 
 from kata.stages import ROOT
 
@@ -45,3 +46,15 @@ def copy_kata(home):
         else:
             shutil.copy2(source, home / name)
     return home
+
+
+def solutions_with(dest, file, edit):
+    """A copy of solutions/ in `dest` (replaced if there) whose `file` is `edit(its source)`:
+    the one way the bug zoo's mutants and the fair zoo's variants are written out."""
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
+    target = dest / file
+    target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+    return dest

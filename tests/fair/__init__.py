@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata.stages import ROOT
+from tests.run import solutions_with
 
 FAIR = Path(__file__).resolve().parent
 COMPLETE = ("impl_a", "impl_b", "impl_c")
@@ -50,13 +51,7 @@ class Variant:
 
     def materialize(self, dest):
         """Write a copy of solutions/ with this variant into `dest`; return `dest`."""
-        dest = Path(dest)
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
-        target = dest / self.file
-        target.write_text(self.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
-        return dest
+        return solutions_with(dest, self.file, self.apply)
 
 
 def materialize_complete(name, dest):

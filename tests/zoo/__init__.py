@@ -10,11 +10,10 @@ line the grader points at lies in the mutated function (`region`).
 
 import ast
 import importlib
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
-from kata.stages import ROOT, STAGES
+from kata.stages import ROOT
+from tests.run import STAGES, solutions_with
 
 
 @dataclass(frozen=True)
@@ -62,13 +61,7 @@ class Mutant:
 
     def materialize(self, dest):
         """Write a copy of solutions/ with this mistake into `dest`; return `dest`."""
-        dest = Path(dest)
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
-        target = dest / self.file
-        target.write_text(self.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
-        return dest
+        return solutions_with(dest, self.file, self.apply)
 
 
 def _functions(tree, prefix=""):
