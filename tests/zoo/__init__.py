@@ -12,8 +12,8 @@ import ast
 import importlib
 from dataclasses import dataclass
 
-from kata.stages import ROOT
-from tests.run import STAGES, solutions_with
+from kata.stages import ROOT, STAGES
+from tests.run import solutions_with
 
 
 @dataclass(frozen=True)
