@@ -31,6 +31,8 @@ Two facts to keep in mind for the stages ahead:
   features to classes.
 """
 
+import numpy as np  # noqa: F401 (here for your code: np.prod, np.dot, ...)
+
 from .validate import require_float, require_same
 
 

@@ -77,20 +77,14 @@ VARIANTS = [
         "affine_einsum",
         2,
         "affine.py",
-        (
-            ("    out = x_rows @ w + b\n", '    out = np.einsum("nd,dm->nm", x_rows, w) + b\n'),
-            ("from .validate import", "import numpy as np\n\nfrom .validate import"),
-        ),
+        (("    out = x_rows @ w + b\n", '    out = np.einsum("nd,dm->nm", x_rows, w) + b\n'),),
         "einsum instead of @",
     ),
     V(
         "affine_np_dot",
         2,
         "affine.py",
-        (
-            ("    out = x_rows @ w + b\n", "    out = np.dot(x_rows, w) + b\n"),
-            ("from .validate import", "import numpy as np\n\nfrom .validate import"),
-        ),
+        (("    out = x_rows @ w + b\n", "    out = np.dot(x_rows, w) + b\n"),),
         "np.dot instead of @",
     ),
     V(
@@ -103,7 +97,6 @@ VARIANTS = [
                 "    w_shaped = w.reshape(x.shape[1:] + (m,))\n"
                 "    out = np.tensordot(x, w_shaped, axes=x.ndim - 1) + b\n",
             ),
-            ("from .validate import", "import numpy as np\n\nfrom .validate import"),
         ),
         "contracts every feature axis of x with tensordot; x is never flattened",
     ),
