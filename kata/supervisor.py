@@ -150,6 +150,8 @@ class Supervised:
             if self.group is not None:
                 self.group.end()
             raise
+        with _RUNNING_LOCK:
+            _RUNNING.add(self.process.pid)
         try:
             assert self.process.stdin is not None
             try:
@@ -177,6 +179,8 @@ class Supervised:
                 return
             self._done.set()
             kill_tree(self.process)
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self.process.pid)
             kill_orphans(self._children_before)
             if self.group is not None:
                 self.group.end()
@@ -301,6 +305,12 @@ def _prctl(option: int, value: int) -> bool:
 
 _SUBREAPER: list[bool] = []  # once per process: whether the grader is a child subreaper
 
+# The children of parts still running in this process (each leads its own session), so that
+# one part's orphan cleanup never ends another's child, or what that child started in its
+# session, when parts run side by side in threads.
+_RUNNING: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+
 
 def become_subreaper() -> bool:
     """On Linux, orphans of the grader's children become the grader's, not init's."""
@@ -320,11 +330,16 @@ def _own_children() -> set[int]:
 
 def kill_orphans(before: set[int]) -> None:
     """End the grader's children that were not there before the part started: orphans of
-    the learner's code, re-parented to the grader (a subreaper), and all they started."""
+    the learner's code, re-parented to the grader (a subreaper), and all they started;
+    never another running part's child or what stays in that child's session."""
     if psutil is None or not _SUBREAPER or not _SUBREAPER[0]:
         return
     try:
-        new = [p for p in psutil.Process().children() if p.pid not in before]
+        new = [
+            p
+            for p in psutil.Process().children()
+            if p.pid not in before and not _of_a_running_part(p.pid)
+        ]
     except psutil.Error:
         return
     tree = []
@@ -340,6 +355,19 @@ def kill_orphans(before: set[int]) -> None:
             pass
     if tree:
         psutil.wait_procs(tree, timeout=2)
+
+
+def _of_a_running_part(pid: int) -> bool:
+    """Whether `pid` is another running part's child, or in that child's session."""
+    with _RUNNING_LOCK:
+        running = set(_RUNNING)
+    if pid in running:
+        return True
+    getsid = getattr(os, "getsid", None)  # POSIX only; Windows has no sessions
+    try:
+        return getsid is not None and getsid(pid) in running
+    except OSError:
+        return False
 
 
 def kill_tree(process: subprocess.Popen[bytes]) -> None:

@@ -77,3 +77,39 @@ def test_a_process_that_races_the_kill_ends_with_its_isolated_part(tmp_path):
         and p.status() != psutil.STATUS_ZOMBIE
     ]
     assert not survivors, f"left running: {survivors}"
+
+
+def test_a_part_ending_leaves_the_part_running_beside_it_alone():
+    """Parts graded side by side in threads: the one that ends first ends its own orphans,
+    not the other part's child (started after it, so "new" to it) nor what that child
+    started in its session."""
+    import os
+
+    from kata.stages import ROOT
+    from kata.supervisor import Limits, Supervised
+
+    def running(pid):
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    env = dict(os.environ)
+    first = Supervised([sys.executable, "-c", "pass"], cwd=ROOT, env=env, limits=Limits(None))
+    spawn = (  # the second part's child starts a process of its own, then waits
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+        "print(p.pid, flush=True); time.sleep(30)"
+    )
+    second = Supervised([sys.executable, "-c", spawn], cwd=ROOT, env=env, limits=Limits(None))
+    try:
+        assert second.process.stdout is not None
+        grandchild = int(second.process.stdout.readline())
+        first.end()
+        time.sleep(0.5)
+        assert second.process.poll() is None, "the first part's cleanup ended the second's child"
+        assert running(grandchild), "the first part's cleanup ended what the second started"
+    finally:
+        first.end()
+        second.end()
+    assert not _alive(grandchild), "the second part's own end left its process running"
