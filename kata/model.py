@@ -52,6 +52,14 @@ class MessageKind(_Word):
     DATA = "data"  # the stage could not run: a data file the kata ships is damaged
 
 
+class AuditStatus(_Word):
+    """What the out-of-process audit of a stage (kata/audit/) found."""
+
+    AGREED = "agreed"  # every function the checks credit gave the audit's answers too
+    DISAGREED = "disagreed"  # the checks credit a function the audit finds wrong: no credit
+    NOT_RUN = "not run"  # no reference here (a handout), not asked for, or nothing to audit
+
+
 @dataclass
 class Message:
     text: str
@@ -66,6 +74,30 @@ class Check:
     title: str
     status: CheckStatus
     messages: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    """One disagreement of the audit: the function, the property that does not hold, and
+    the case it was found on. `inputs` are the hidden case's inputs: they go only into the
+    instructor's copy of the result (the JSON, Gradescope's after-the-deadline test)."""
+
+    function: str  # "softmax", "MLP.loss", "gate"
+    property: str  # "the values differ from the reference's (largest difference 0.31)"
+    case: str  # "float64, one example, logits of size 1e4"
+    inputs: dict[str, Any] | None = None
+
+
+@dataclass
+class Audit:
+    """The audit of one stage, computed outside the learner's process (kata/audit/)."""
+
+    status: AuditStatus = AuditStatus.NOT_RUN
+    reason: str = ""  # why it did not run, or why it disagrees in a word ("timed out")
+    cases: int = 0
+    functions: list[str] = field(default_factory=list)  # the functions it audited
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -84,6 +116,7 @@ class StageResult:
     output_bytes: int = 0
     gate: dict[str, Any] | None = None  # {"accuracy": ..., "seconds": ..., "time_limit": ...}
     first_stub: str | None = None  # location of the first untouched stub, when not started
+    audit: Audit = field(default_factory=Audit)
 
     @property
     def counted(self) -> list[Check]:
@@ -109,6 +142,9 @@ class RunResult:
     notices: list[str] = field(default_factory=list)  # limits not held; the isolation used
     total_stages: int = 8
     isolation: str = "none"  # "landlock" when the children ran in kata/sandbox.py's sandbox
+    # what a regrade needs to reproduce this one: the audit's seed, the hashes of the checks
+    # and data, the kata's version, Python, NumPy and BLAS (kata/provenance.py)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
