@@ -37,9 +37,12 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def settings_line(nonce: str, sandbox: dict[str, Any] | None) -> bytes:
-    """What the grader writes to the child's stdin."""
-    return json.dumps({"nonce": nonce, "sandbox": sandbox}).encode("utf-8") + b"\n"
+def settings_line(
+    nonce: str, sandbox: dict[str, Any] | None, work: dict[str, Any] | None = None
+) -> bytes:
+    """What the grader writes to the child's stdin (`work`: the audit's cases)."""
+    settings = {"nonce": nonce, "sandbox": sandbox, "work": work}
+    return json.dumps(settings).encode("utf-8") + b"\n"
 
 
 @dataclass
@@ -85,6 +88,7 @@ class ChildEnd:
         settings = json.loads(line.decode("utf-8") or "{}")
         self._nonce = str(settings.get("nonce", ""))
         self.sandbox: dict[str, Any] | None = settings.get("sandbox")
+        self.work: dict[str, Any] | None = settings.get("work")
         self.fd = os.dup(2)  # non-inheritable (PEP 446): no process the learner starts has it
         sys.stderr.flush()
         os.dup2(1, 2)
