@@ -120,6 +120,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="grade a copy of the implementation in a sandbox (for credit; on with --gradescope)",
     )
+    audit = parser.add_mutually_exclusive_group()
+    audit.add_argument(
+        "--audit",
+        dest="audit",
+        action="store_const",
+        const=True,
+        default=None,
+        help="also audit each stage outside your code's process, against the reference "
+        "solutions (on by default for --impl solutions|DIR, --isolate and --gradescope)",
+    )
+    audit.add_argument("--no-audit", dest="audit", action="store_const", const=False)
+    parser.add_argument(
+        "--audit-seed",
+        type=arguments.natural,
+        default=None,
+        help="the audit's seed, to reproduce a regrade (default: a fresh one per run)",
+    )
     colour = parser.add_mutually_exclusive_group()
     colour.add_argument("--color", dest="colour", action="store_const", const=True, default=None)
     colour.add_argument("--no-color", dest="colour", action="store_const", const=False)
@@ -153,6 +170,8 @@ def run_once(args: argparse.Namespace, stages: list[Stage], out: IO[str] = sys.s
             isolate=args.isolate or bool(args.gradescope),
             on_stage=on_stage,
             live=live,
+            audit=args.audit,
+            audit_seed=args.audit_seed,
         )
     except ImplError as error:  # e.g. an isolated submission that holds a symbolic link
         print(f"grader: {error}", file=sys.stderr)

@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from kata import shipped
+from kata import provenance, shipped
+from kata.audit.run import Auditor, reference_available
 from kata.impl import display_path, resolve
 from kata.markers import function_nodes, is_stub_statement
 from kata.model import (
+    AuditStatus,
     CheckStatus,
     Message,
     MessageKind,
@@ -28,7 +30,7 @@ from kata.model import (
 )
 from kata.runner import DEFAULT_MEMORY_MB, PartRun, run_part
 from kata.speed import gate_time_limit, reference_epoch_seconds
-from kata.stages import STAGES, Part, Stage, all_needs
+from kata.stages import BY_NUMBER, STAGES, Part, Stage, all_needs
 from kata.supervisor import capabilities
 from kata.verdict import IncompleteResults, read_checks
 from kata.workspace import Workspace
@@ -45,16 +47,26 @@ def grade(
     isolate: bool = False,
     on_stage: Callable[[StageResult], None] | None = None,
     live: Callable[[str], None] | None = None,
+    audit: bool | None = None,
+    audit_seed: int | None = None,
 ) -> RunResult:
     """Grade `stages` of the implementation named by `impl_spec`.
 
     isolate: grade a copy of it, in the sandbox of kata/sandbox.py (grading for credit).
+    audit: also audit each stage outside the learner's process (kata/audit/); None: when
+    grading for credit, where the reference solutions are at hand (see audit_wanted).
     on_stage(StageResult) is called as each stage finishes; live(line) gets the lines the
     MNIST gate prints while it trains.
     """
     started = time.monotonic()
     impl_dir = resolve(impl_spec)
+    audit_on, audit_note = audit_wanted(audit, impl_spec, isolate, stages)
     with Workspace(impl_spec, impl_dir, isolate=isolate) as workspace:
+        auditor = (
+            Auditor(stages, workspace.kata_dir, seed=audit_seed, memory_mb=memory_mb)
+            if audit_on
+            else None
+        )
         single = len(stages) == 1
         results: dict[int, StageResult] = {}
         for stage in stages:
@@ -68,19 +80,95 @@ def grade(
                 time_limit=time_limit,
                 live=live,
             )
+            if auditor is not None:
+                audit_stage(auditor, stage, result, workspace, live)
+            elif audit_note:
+                result.audit.reason = audit_note
             results[stage.number] = result
             if on_stage:
                 on_stage(result)
+    notices = capabilities().unenforced(memory_mb) + workspace.notices
+    if audit_on and auditor is not None:
+        notices.append(f"audit: on (seed {auditor.seed})")
     return RunResult(
         impl=str(impl_spec),
         impl_dir=display_path(impl_dir),
         stages=list(results.values()),
         seconds=time.monotonic() - started,
         tampered=workspace.tampered,
-        notices=capabilities().unenforced(memory_mb) + workspace.notices,
+        notices=notices,
         total_stages=len(STAGES),
         isolation=workspace.isolation,
+        provenance=provenance.record(auditor.seed if auditor else None),
     )
+
+
+def audit_wanted(
+    asked: bool | None, impl_spec: str, isolate: bool, stages: Sequence[Stage]
+) -> tuple[bool, str]:
+    """Whether to audit, and if not, why (for the result). By default the audit runs when
+    grading for credit: an isolated run (the batch, Gradescope) or another implementation
+    than the learner's own (--impl solutions or a folder), and only where the reference
+    solutions are at hand (an instructor's checkout, never a handout)."""
+    if asked is False:
+        return False, "not asked for"
+    if not reference_available(stages):
+        return False, "no reference solutions here"
+    if asked or isolate or impl_spec not in ("exercises", "notebooks"):
+        return True, ""
+    return False, "not asked for (--audit)"
+
+
+def audit_stage(
+    auditor: Auditor,
+    stage: Stage,
+    result: StageResult,
+    workspace: Workspace,
+    live: Callable[[str], None] | None,
+) -> None:
+    """Audit the stage; on a passing gate, recompute its accuracy outside the learner's
+    process too. A change to the kata's files meanwhile is an error, as in the checks."""
+    result.audit = auditor.audit(stage, result, workspace.place(), credited_by(result))
+    gate_passed = result.gate is not None and result.status == Status.PASSED
+    if gate_passed and any(p.slow for p in stage.parts):
+        auditor.audit_gate(result, workspace.place(), live)
+    if result.audit.status == AuditStatus.DISAGREED:
+        first = result.audit.findings[0] if result.audit.findings else None
+        result.status = Status.AUDIT_FAILED
+        result.error = Message(
+            "audit failed: "
+            + (
+                f"{first.function}: {first.property} (on a hidden case: {first.case})"
+                if first
+                else result.audit.reason
+            ),
+            "the checks in this process pass, but your code gives other answers when it runs "
+            "on its own: does it change the checks, numpy or the grader while they run?",
+            kind=MessageKind.ERROR,
+        )
+    changed = workspace.verify()
+    if changed:
+        stage_error(
+            result,
+            "the kata's own files were changed while the audit ran your code ("
+            + ", ".join(changed[:3])
+            + "): the results of this stage cannot be trusted",
+            "your code must not write into the kata's folders (checks/, kata/, data/)",
+        )
+
+
+def credited_by(result: StageResult) -> Callable[[str], bool]:
+    """credited(function): do the checks give that function points (all its checks pass)?
+    Which function a check is about comes from the shipped manifest, never from the child."""
+    outcomes: dict[str, list[bool]] = {}
+    passed = {c.id: c.status == CheckStatus.PASSED for c in result.counted}
+    for part in BY_NUMBER[result.number].parts:
+        for check_id, subject in shipped.check_subjects(part.check_file).items():
+            if check_id in passed:  # a part that did not run credits nothing
+                outcomes.setdefault(subject, []).append(passed[check_id])
+    if not outcomes:  # a manifest without subjects: the stage as a whole
+        return lambda function: result.status == Status.PASSED
+    return lambda function: bool(outcomes.get(function)) and all(outcomes[function])
 
 
 def grade_stage(

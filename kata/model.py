@@ -29,6 +29,7 @@ class Status(_Word):
     ERROR = "error"
     TIMED_OUT = "timed out"
     LOCKED = "locked"
+    AUDIT_FAILED = "audit failed"  # the checks pass, the audit outside their process does not
 
 
 class CheckStatus(_Word):

@@ -32,6 +32,7 @@ STATUS_STYLE = {
     Status.FAILING: ("✗", "x", "red"),
     Status.ERROR: ("✗", "x", "red"),
     Status.TIMED_OUT: ("⏱", "!", "red"),
+    Status.AUDIT_FAILED: ("✗", "x", "red"),
     Status.NOT_STARTED: ("·", ".", "yellow"),
     Status.LOCKED: ("…", "-", "dim"),
 }
@@ -330,7 +331,7 @@ def stage_detail(
     title = paint(f"stage {stage.number}  {stage.name}", "bold") + f"   {status_text(stage)}"
     out = [title]
     rerun = f"{command} {stage.number}{impl_flag(result)}"
-    if stage.status in (Status.ERROR, Status.TIMED_OUT) and stage.error:
+    if stage.status in (Status.ERROR, Status.TIMED_OUT, Status.AUDIT_FAILED) and stage.error:
         out.extend(message_lines(stage.error, paint, indent="  "))
         out.extend(output_lines(stage, paint))
         out.append("")

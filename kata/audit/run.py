@@ -232,3 +232,8 @@ class Auditor:
                 findings.append(Finding(case.function, found, case.label, case.inputs))
         status = AuditStatus.DISAGREED if findings else AuditStatus.AGREED
         return Audit(status, "", len(cases), functions, findings, seconds)
+
+    def audit_gate(
+        self, result: StageResult, place: Place, live: Callable[[str], None] | None
+    ) -> None:
+        """The MNIST gate, again, outside the learner's process (kata/audit/gate.py)."""

@@ -114,7 +114,7 @@ def decode(data: Any, depth: int = 0) -> Any:
 def _number(value: Any) -> bool | int | float:
     if type(value) not in (bool, int, float):
         raise WireError("a number that is not a number")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _array(body: Any) -> np.ndarray:

@@ -10,8 +10,8 @@ from tests.test_grader import AS_BATCH_BODY, assert_no_traceback, grader, stage_
 # The strongest forger inside the child's process: at import, before any check runs, it
 # finds the child's end of the report channel in memory (descriptor and nonce included),
 # sends its own report, and leaves before the real one is sent. What it sends still goes
-# through kata/verdict.py; a complete report is believed (the out-of-process audit of the
-# grades-for-credit issue is the answer, hence the strict xfail below).
+# through kata/verdict.py, which believes a complete report; the audit outside the child's
+# process (kata/audit/) answers it: the stage reads "audit failed" and earns nothing.
 FORGE = """import gc as _gc, os as _os
 _end = next(o for o in _gc.get_objects() if type(o).__name__ == "ChildEnd")
 _end.send({{"stage": 1, "part": "test_1_shapes.py", "error": None, "checks": {checks}}})
@@ -89,15 +89,12 @@ def test_a_malformed_report_is_an_error(tmp_path):
     assert_no_traceback(proc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a complete report forged inside the child's process still passes: the audit "
-    "outside that process is the grades-for-credit issue",
-)
 def test_a_complete_forged_report_does_not_pass(tmp_path):
     ids = shipped.expected_checks("test_1_shapes.py")
     _, stage = stage_one(tmp_path, "    return None\n", forged([passed(i) for i in ids]))
-    assert stage["status"] != "passed"
+    assert stage["status"] == "audit failed", stage
+    assert stage["audit"]["status"] == "disagreed"
+    assert "audit failed" in stage["error"]["text"]
 
 
 def test_a_skip_is_a_failure(tmp_path):
@@ -129,8 +126,8 @@ def test_invalid_command_line_values_are_usage_errors(args):
     assert_no_traceback(proc)
 
 
-# In-process patching of the collector that turns checks into records: believed until the
-# audit outside the learner's process (the grades-for-credit issue) lands; then it turns green.
+# In-process patching of the collector that turns checks into records: believed by the checks,
+# answered by the audit outside the learner's process.
 PATCH_COLLECTOR = """import sys as _sys
 _collector = _sys.modules["__main__"].Collector
 _describe = _collector.describe_check
@@ -140,7 +137,7 @@ _collector.describe_check = _passed
 """
 
 
-@pytest.mark.xfail(strict=True, reason="in-process patching: the grades-for-credit audit")
 def test_patching_the_collector_does_not_pass(tmp_path):
     _, stage = stage_one(tmp_path, "    return x\n", PATCH_COLLECTOR)  # a wrong as_batch
-    assert stage["status"] != "passed"
+    assert stage["status"] == "audit failed", stage
+    assert stage["audit"]["findings"][0]["function"] == "as_batch"

@@ -38,7 +38,9 @@ class Case:
     reference: bool = True  # evaluate it on the reference solutions too
 
 
-def call(fn: str, *args: Any, keep: str | None = None, send: bool = True, **kwargs: Any):
+def call(
+    fn: str, *args: Any, keep: str | None = None, send: bool = True, **kwargs: Any
+) -> dict[str, Any]:
     """A step calling `fn` ("module.function" or "module.Class") with wire values."""
     return {
         "do": "call",
@@ -52,7 +54,7 @@ def call(fn: str, *args: Any, keep: str | None = None, send: bool = True, **kwar
 
 def method(
     on: str, name: str, *args: Any, keep: str | None = None, send: bool = True, **kwargs: Any
-):
+) -> dict[str, Any]:
     return {
         "do": "method",
         "on": on,
@@ -64,24 +66,24 @@ def method(
     }
 
 
-def get(on: str, name: str, *, keep: str | None = None, send: bool = True):
+def get(on: str, name: str, *, keep: str | None = None, send: bool = True) -> dict[str, Any]:
     return {"do": "get", "on": on, "name": name, "keep": keep, "send": send}
 
 
-def item(on: str, key: str, *, keep: str | None = None, send: bool = True):
+def item(on: str, key: str, *, keep: str | None = None, send: bool = True) -> dict[str, Any]:
     return {"do": "item", "on": on, "key": key, "keep": keep, "send": send}
 
 
-def setitem(on: str, key: str, value: Any):
+def setitem(on: str, key: str, value: Any) -> dict[str, Any]:
     return {"do": "setitem", "on": on, "key": key, "value": arg(value), "send": False}
 
 
-def value(data: Any, *, keep: str, send: bool = False):
+def value(data: Any, *, keep: str, send: bool = False) -> dict[str, Any]:
     """A step that keeps `data` (e.g. the params dict an optimizer updates in place)."""
     return {"do": "value", "value": arg(data), "keep": keep, "send": send}
 
 
-def kept(name: str):
+def kept(name: str) -> dict[str, Any]:
     """A step that sends back what an earlier step kept as `name`, as it is now."""
     return {"do": "kept", "on": name, "send": True}
 
