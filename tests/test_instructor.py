@@ -79,6 +79,7 @@ def test_handout_leaves_out_the_solutions_and_ships_fresh_stubs(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert not (dest / "solutions").exists() and not (dest / "tests").exists()
+    assert not (dest / "hidden").exists()  # the instructor's hidden audit cases
     assert (dest / "grader.py").exists() and (dest / "data" / "__init__.py").exists()
     assert len(list((dest / "notebooks").glob("*.ipynb"))) == 8
     for name, text in stubgen.generate_all().items():

@@ -2,7 +2,7 @@
 
     python -m kata.handout DEST
 
-Left out: solutions/, the project's own tests (the bug zoo is made of solutions), bench/,
+Left out: solutions/, the instructor's hidden audit cases (hidden/), the project's own tests (the bug zoo is made of solutions), bench/,
 CI. The stubs and notebooks are generated afresh from solutions/, and kata/manifest.json
 records the hashes of the copy's checks/ and data/, so the grader can tell when a learner's
 checks no longer match the shipped ones.
@@ -21,6 +21,7 @@ from kata.stages import ROOT
 
 KEPT_BY_INSTRUCTORS = {
     "solutions",
+    "hidden",  # the instructor's hidden audit cases
     "tests",
     "bench",
     ".ci",
