@@ -51,7 +51,7 @@ def test_float64_moments_pass_a_busy_machine_and_are_named(tmp_path, monkeypatch
     hog = subprocess.Popen([sys.executable, "-c", HOG])
     try:
         time.sleep(0.5)  # the hog is running when the calibration measures
-        result = grade(str(impl), [BY_NUMBER[8]]).stages[0]
+        result = grade(str(impl), [BY_NUMBER[8]], audit=False).stages[0]
     finally:
         hog.kill()
         hog.wait()

@@ -13,7 +13,7 @@ ZOO = {m.name: m for m in all_mutants()}
 
 def failing_locations(mutant, tmp_path):
     impl = mutant.materialize(tmp_path / mutant.name)
-    result = grade(str(impl), [BY_NUMBER[mutant.stage]]).stages[0]
+    result = grade(str(impl), [BY_NUMBER[mutant.stage]], audit=False).stages[0]
     assert result.status == Status.FAILING, result.error
     lines = (impl / mutant.file).read_text(encoding="utf-8").splitlines()
     located = [
@@ -59,7 +59,7 @@ def test_a_refused_input_points_at_the_learners_call_that_passed_it(tmp_path):
     mutant = ZOO["mlp_forward_not_chained"]
     first, last = mutant.region()[1:]
     impl = mutant.materialize(tmp_path / "impl")
-    result = grade(str(impl), [BY_NUMBER[5]]).stages[0]
+    result = grade(str(impl), [BY_NUMBER[5]], audit=False).stages[0]
     raised = [
         m for c in result.checks for m in c.messages if "raised ValueError" in m.text and m.location
     ]
@@ -79,7 +79,7 @@ def test_a_syntax_error_in_an_earlier_stage_names_that_module_and_stage(tmp_path
         affine.read_text(encoding="utf-8").replace("def affine_forward(", "def affine_forward(:"),
         encoding="utf-8",
     )
-    run = grade(str(impl), [BY_NUMBER[5]])
+    run = grade(str(impl), [BY_NUMBER[5]], audit=False)
     stage = run.stages[0]
     assert stage.status == Status.ERROR
     assert "affine.py (stage 2" in stage.error.text, stage.error.text
@@ -214,10 +214,10 @@ def test_code_that_depends_on_reference_counts_runs_untraced_and_passes(tmp_path
     original = (ROOT / "solutions" / "shapes.py").read_text(encoding="utf-8")
     source = original.replace("        return x.reshape(1, -1)\n", resized)
     shapes.write_text(source, encoding="utf-8")
-    result = grade(str(impl), [BY_NUMBER[1]]).stages[0]
+    result = grade(str(impl), [BY_NUMBER[1]], audit=False).stages[0]
     assert result.status == Status.PASSED, [m.text for c in result.checks for m in c.messages]
     shapes.write_text(source.replace("out.resize((1, x.size))", "out.resize((x.size, 1))"), "utf-8")
-    result = grade(str(impl), [BY_NUMBER[1]]).stages[0]
+    result = grade(str(impl), [BY_NUMBER[1]], audit=False).stages[0]
     assert result.status == Status.FAILING
     lines = source.splitlines()
     shown = [
