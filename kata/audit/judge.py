@@ -155,6 +155,22 @@ def unchanged(step: int, original: Any, name: str) -> Judge:
     return judge
 
 
+def quiet(*steps: int) -> Judge:
+    """No RuntimeWarning (overflow, an invalid value) at the learner's steps `steps` (every
+    step when none is given): for the call whose result a later step picks apart."""
+
+    def judge(outcome: Outcome) -> str | None:
+        problem = started(outcome)
+        if problem is not None:
+            return problem
+        chosen = steps or range(len(outcome.learner))
+        if any("RuntimeWarning" in outcome.learner[i].warnings for i in chosen):
+            return "a RuntimeWarning (overflow or an invalid value) was raised"
+        return None
+
+    return judge
+
+
 def every(*judges: Judge) -> Judge:
     """The first of `judges` that finds something."""
 
@@ -228,8 +244,11 @@ def array_differs(
     close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
-    worst = float(np.nanmax(np.abs(actual.astype(np.float64) - expected)[~close]))
-    return f"the values{at} differ from the reference's (largest difference {worst:.3g})"
+    with np.errstate(all="ignore"):
+        gaps = np.abs(actual.astype(np.float64) - expected)[~close]
+    if not np.all(np.isfinite(gaps)):
+        return f"the values{at} differ from the reference's (NaN or inf on one side only)"
+    return f"the values{at} differ from the reference's (largest difference {gaps.max():.3g})"
 
 
 def number_differs(
