@@ -147,8 +147,11 @@ def unchanged(step: int, original: Any, name: str) -> Judge:
         for key, before in pairs:
             after = actual.get(key) if isinstance(actual, dict) and key else actual
             what = f"{name}[{key!r}]" if key else name
-            same = isinstance(after, np.ndarray) and after.shape == before.shape
-            if not (same and np.array_equal(after, before, equal_nan=True)):
+            if not (
+                isinstance(after, np.ndarray)
+                and after.shape == before.shape
+                and np.array_equal(after, before, equal_nan=True)
+            ):
                 return f"{what} was modified in place: the caller's array changed"
         return None
 

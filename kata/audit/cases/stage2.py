@@ -36,9 +36,9 @@ def cases(rng: np.random.Generator) -> list[Case]:
 def forward_case(
     rng: np.random.Generator, shape: tuple[int, ...], m: int, dtype: type, label: str
 ) -> Case:
-    x = rng.normal(size=shape).astype(dtype)
-    w = rng.normal(size=(int(np.prod(shape[1:])), m)).astype(dtype)
-    b = rng.normal(size=m).astype(dtype)
+    x: np.ndarray = rng.normal(size=shape).astype(dtype)
+    w: np.ndarray = rng.normal(size=(int(np.prod(shape[1:])), m)).astype(dtype)
+    b: np.ndarray = rng.normal(size=m).astype(dtype)
     return Case(
         "affine_forward",
         label,
@@ -52,9 +52,9 @@ def large_case(rng: np.random.Generator, dtype: type) -> Case:
     """Inputs of 1e3, weights of 1e2, as the checks' large-value check: the rounding of a
     sum of D products scales with the terms summed (checks/test_2_affine.py)."""
     n, d, m = int(rng.integers(2, 7)), int(rng.integers(4, 12)), int(rng.integers(1, 5))
-    x = (rng.choice([-1.0, 1.0], size=(n, d)) * 1e3).astype(dtype)
-    w = (rng.normal(size=(d, m)) * 1e2).astype(dtype)
-    b = (rng.normal(size=m) * 1e3).astype(dtype)
+    x: np.ndarray = (rng.choice([-1.0, 1.0], size=(n, d)) * 1e3).astype(dtype)
+    w: np.ndarray = (rng.normal(size=(d, m)) * 1e2).astype(dtype)
+    b: np.ndarray = (rng.normal(size=m) * 1e3).astype(dtype)
     scale = float((np.abs(x).astype(np.float64) @ np.abs(w) + np.abs(b)).max())
     # the checks allow 2 (D + 1) ulps of `scale` from the exact value; the reference may be
     # off by half that the other way
@@ -75,7 +75,7 @@ def refusal_cases(rng: np.random.Generator) -> list[Case]:
     vector = rng.normal(size=d)
     other_w = rng.normal(size=(d + 1, m))
     x3 = rng.normal(size=(n, d, 2))
-    integer_x = rng.integers(0, 10, size=(n, d)).astype(rng.choice([np.int64, np.uint8]))
+    integer_x = rng.integers(0, 10, size=(n, d)).astype(np.int64 if rng.integers(2) else np.uint8)
     bad = [
         ("a weight vector (D,)", x, vector, rng.normal(size=1), ("w", str(vector.shape))),
         ("a bias of shape (N, M)", x, w, rng.normal(size=(n, m)), ("b", str((n, m)))),

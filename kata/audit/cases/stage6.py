@@ -95,7 +95,7 @@ def adam_cases(rng: np.random.Generator) -> list[Case]:
     return found
 
 
-def adam_kwargs(rng: np.random.Generator) -> dict[str, float]:
+def adam_kwargs(rng: np.random.Generator) -> dict[str, Any]:
     return {
         "lr": 0.01,
         "beta1": float(rng.uniform(0.7, 0.95)),
@@ -112,7 +112,7 @@ def draw(
 def trajectory(
     rng: np.random.Generator,
     kind: str,
-    kwargs: dict[str, float],
+    kwargs: dict[str, Any],
     dtype: type,
     steps: int,
     label: str,
@@ -128,14 +128,15 @@ def trajectory(
 def first_adam_step(rng: np.random.Generator, dtype: type) -> Case:
     """One step with gradients from 1e-3 to 1e3 (and 0): every coordinate moves by lr."""
     scales = np.array([1e-3, -1e-2, 0.5, -1.0, 7.0, -1e2, 1e3, 0.0])
-    params = {"w": rng.uniform(-1, 1, size=8).astype(dtype)}
-    grads = [{"w": (rng.permutation(scales) * rng.uniform(0.5, 2.0, size=8)).astype(dtype)}]
+    params: Params = {"w": rng.uniform(-1, 1, size=8).astype(dtype)}
+    g = rng.permutation(scales) * rng.uniform(0.5, 2.0, size=8)
+    grads: list[Params] = [{"w": g.astype(dtype)}]
     label = f"{np.dtype(dtype).name}, first step, gradients from 1e-3 to 1e3"
     return stepped("Adam", {"lr": 0.01}, params, grads, label)
 
 
 def stepped(
-    kind: str, kwargs: dict[str, float], params: Params, grads: list[Params], label: str
+    kind: str, kwargs: dict[str, Any], params: Params, grads: list[Params], label: str
 ) -> Case:
     """`kind(**kwargs)` stepped on `params` with each of `grads`: the params dict after,
     the arrays it held before (updated in place), every gradient (untouched)."""
@@ -172,7 +173,7 @@ def stepped(
     )
 
 
-def weight_scale(kind: str, kwargs: dict[str, float], params: Params, grads: list[Params]) -> float:
+def weight_scale(kind: str, kwargs: dict[str, Any], params: Params, grads: list[Params]) -> float:
     """A bound on the size of the weights along the way, for the tolerance: each step moves
     a weight by at most lr times its (decayed) gradient, grown by momentum (SGD), or by lr
     over the root of one minus the running mean's decay (RMSprop, Adam)."""
@@ -213,7 +214,7 @@ def in_place(after: int, keys: list[str]) -> Callable[[list[Any]], str | None]:
 
 
 def round_trip_cases(rng: np.random.Generator) -> list[Case]:
-    makers: list[tuple[str, dict[str, float]]] = [
+    makers: list[tuple[str, dict[str, Any]]] = [
         ("SGD", {"lr": 0.05, "momentum": float(rng.uniform(0.5, 0.95)), "weight_decay": 0.01}),
         ("RMSprop", {"lr": 0.01, "alpha": float(rng.uniform(0.8, 0.99))}),
         ("Adam", {**adam_kwargs(rng), "weight_decay": 0.01}),
@@ -221,7 +222,7 @@ def round_trip_cases(rng: np.random.Generator) -> list[Case]:
     return [round_trip(rng, kind, kwargs) for kind, kwargs in makers]
 
 
-def round_trip(rng: np.random.Generator, kind: str, kwargs: dict[str, float]) -> Case:
+def round_trip(rng: np.random.Generator, kind: str, kwargs: dict[str, Any]) -> Case:
     """Three optimizers step the same params from the start (their first three steps are
     the same computation); after three steps the first one's snapshot is taken and it steps
     on; the second and third load the snapshot in turn and step on: all three must end
@@ -283,7 +284,7 @@ def round_trip(rng: np.random.Generator, kind: str, kwargs: dict[str, float]) ->
 
 def construction_cases(rng: np.random.Generator) -> list[Case]:
     negative = -float(rng.uniform(1e-4, 1.0))
-    bad: list[tuple[str, dict[str, float], str]] = [
+    bad: list[tuple[str, dict[str, Any], str]] = [
         ("SGD", {"lr": 0.0}, "lr"),
         ("SGD", {"lr": negative}, "lr"),
         ("SGD", {"lr": 0.1, "momentum": negative}, "momentum"),
@@ -314,7 +315,8 @@ def construction_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def check_grads_cases(rng: np.random.Generator) -> list[Case]:
-    params, grads = draw(rng, SHAPES, np.float64), draw(rng, SHAPES, np.float64)
+    params: Params = draw(rng, SHAPES, np.float64)
+    grads: Params = draw(rng, SHAPES, np.float64)
     found = [
         Case(
             "check_grads",
