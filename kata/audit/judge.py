@@ -71,9 +71,12 @@ def same_values(
     ulps: int = DEFAULT_ULPS,
     exact_dtype: bool = False,
     no_warnings: bool = True,
+    computed_in: Any = None,
 ) -> Judge:
     """The learner's step `step` returns what the reference's does, within tolerance; where
-    the reference refuses the input, the learner's code refuses it too."""
+    the reference refuses the input, the learner's code refuses it too. `computed_in`: the
+    dtype a number was computed in (a loss from float32 logits is a Python float of float32
+    precision), for its tolerance; by default a Python float's is float64's."""
 
     def judge(outcome: Outcome) -> str | None:
         assert outcome.reference is not None, "same_values needs the reference's results"
@@ -91,17 +94,23 @@ def same_values(
         actual = outcome.learner[step]
         if no_warnings and "RuntimeWarning" in actual.warnings:
             return "a RuntimeWarning (overflow or an invalid value) was raised"
-        return differs(actual.value, expected.value, scale, ulps, exact_dtype)
+        return differs(actual.value, expected.value, scale, ulps, exact_dtype, "", computed_in)
 
     return judge
 
 
-def refuses(step: int = -1) -> Judge:
-    """The learner's code raises ValueError or TypeError at step `step`."""
+def refuses(step: int = -1, mentions: Sequence[str] = ()) -> Judge:
+    """The learner's code raises ValueError or TypeError at step `step`, whose message
+    names each of `mentions` (the argument, its shape: what the checks ask of it)."""
 
     def judge(outcome: Outcome) -> str | None:
         actual = outcome.learner[step]
         if actual.refused:
+            message = str((actual.raised or {}).get("message", ""))
+            missing = [m for m in mentions if m not in message]
+            if missing:
+                kind = (actual.raised or {}).get("type")
+                return f"the {kind}'s message does not name {' or '.join(map(repr, missing))}"
             return None
         if started(outcome) == NOT_STARTED:
             return NOT_STARTED
@@ -125,6 +134,46 @@ def holds(prop: Callable[[list[Any]], str | None]) -> Judge:
     return judge
 
 
+def unchanged(step: int, original: Any, name: str) -> Judge:
+    """The learner's step `step` (a `kept` input, sent back after the calls that got it)
+    is exactly `original`: the code did not write into the caller's array (or arrays)."""
+
+    def judge(outcome: Outcome) -> str | None:
+        problem = started(outcome)
+        if problem is not None:
+            return problem
+        actual = outcome.learner[step].value
+        pairs = original.items() if isinstance(original, dict) else [("", original)]
+        for key, before in pairs:
+            after = actual.get(key) if isinstance(actual, dict) and key else actual
+            what = f"{name}[{key!r}]" if key else name
+            if not (
+                isinstance(after, np.ndarray)
+                and after.shape == before.shape
+                and np.array_equal(after, before, equal_nan=True)
+            ):
+                return f"{what} was modified in place: the caller's array changed"
+        return None
+
+    return judge
+
+
+def quiet(*steps: int) -> Judge:
+    """No RuntimeWarning (overflow, an invalid value) at the learner's steps `steps` (every
+    step when none is given): for the call whose result a later step picks apart."""
+
+    def judge(outcome: Outcome) -> str | None:
+        problem = started(outcome)
+        if problem is not None:
+            return problem
+        chosen = steps or range(len(outcome.learner))
+        if any("RuntimeWarning" in outcome.learner[i].warnings for i in chosen):
+            return "a RuntimeWarning (overflow or an invalid value) was raised"
+        return None
+
+    return judge
+
+
 def every(*judges: Judge) -> Judge:
     """The first of `judges` that finds something."""
 
@@ -139,9 +188,16 @@ def every(*judges: Judge) -> Judge:
 
 
 def differs(
-    actual: Any, expected: Any, scale: float, ulps: int, exact_dtype: bool, where: str = ""
+    actual: Any,
+    expected: Any,
+    scale: float,
+    ulps: int,
+    exact_dtype: bool,
+    where: str = "",
+    computed_in: Any = None,
 ) -> str | None:
-    """How `actual` differs from `expected`, in words, or None."""
+    """How `actual` differs from `expected`, in words, or None. `computed_in`: the dtype
+    whose tolerance numbers (not arrays, which carry their own) are held to."""
     at = f" in {where}" if where else ""
     if isinstance(expected, Opaque):
         return None  # a cache: opaque by the contract
@@ -149,7 +205,7 @@ def differs(
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
             return f"returned {describe(actual)}{at}, not {len(expected)} values"
         for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            found = differs(a, e, scale, ulps, exact_dtype, f"{where}[{index}]")
+            found = differs(a, e, scale, ulps, exact_dtype, f"{where}[{index}]", computed_in)
             if found:
                 return found
         return None
@@ -158,14 +214,14 @@ def differs(
             keys = sorted(actual) if isinstance(actual, dict) else describe(actual)
             return f"returned keys {keys}{at}, not {sorted(expected)}"
         for key in expected:
-            found = differs(actual[key], expected[key], scale, ulps, exact_dtype, key)
+            found = differs(actual[key], expected[key], scale, ulps, exact_dtype, key, computed_in)
             if found:
                 return found
         return None
     if isinstance(expected, np.ndarray):
         return array_differs(actual, expected, scale, ulps, exact_dtype, at)
     if isinstance(expected, bool | int | float | np.generic):
-        return number_differs(actual, expected, scale, ulps, at)
+        return number_differs(actual, expected, scale, ulps, at, computed_in)
     if actual != expected:
         return f"returned {describe(actual)}{at}, not {describe(expected)}"
     return None
@@ -191,16 +247,24 @@ def array_differs(
     close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
-    worst = float(np.nanmax(np.abs(actual.astype(np.float64) - expected)[~close]))
-    return f"the values{at} differ from the reference's (largest difference {worst:.3g})"
+    with np.errstate(all="ignore"):
+        gaps = np.abs(actual.astype(np.float64) - expected)[~close]
+    if not np.all(np.isfinite(gaps)):
+        return f"the values{at} differ from the reference's (NaN or inf on one side only)"
+    return f"the values{at} differ from the reference's (largest difference {gaps.max():.3g})"
 
 
-def number_differs(actual: Any, expected: Any, scale: float, ulps: int, at: str) -> str | None:
+def number_differs(
+    actual: Any, expected: Any, scale: float, ulps: int, at: str, computed_in: Any = None
+) -> str | None:
     if isinstance(actual, np.ndarray) and actual.shape == ():
         actual = actual[()]
     if not isinstance(actual, bool | int | float | np.generic):
         return f"returned {describe(actual)}{at}, not a number"
-    rtol, atol = tolerance_for(np.float64 if isinstance(actual, float) else np.float32, scale, ulps)
+    dtype = computed_in
+    if dtype is None:
+        dtype = np.float64 if isinstance(actual, float) else np.float32
+    rtol, atol = tolerance_for(dtype, scale, ulps)
     if np.isclose(float(actual), float(expected), rtol=rtol, atol=atol, equal_nan=True):
         return None
     return f"returned {float(actual):.6g}{at}, not {float(expected):.6g}"

@@ -34,6 +34,7 @@ from kata.supervisor import Limits, Supervised
 
 REFERENCE_DIR = ROOT / "solutions"
 AUDIT_TIME_LIMIT = FAST  # seconds per evaluator: the cases are small
+READ_SECONDS = 30.0  # the longest wait for an ended child's pipes to be read to their end
 
 
 def new_seed() -> int:
@@ -77,8 +78,10 @@ def evaluate(
         trap = OutputTrap(child.process.stdout, live)
         reader = ChannelReader(child.process.stderr)
         outcome = child.wait(time_limit)
-    trap.thread.join(timeout=2)
-    reader.thread.join(timeout=2)
+    # The tree has ended, so the pipes reach their end at once; a busy machine may still
+    # take a moment to read what is in them (a short wait here once lost whole reports).
+    trap.thread.join(timeout=READ_SECONDS)
+    reader.thread.join(timeout=READ_SECONDS)
     received = channel.parse(bytes(reader.data), nonce)
     if outcome.timed_out:
         return None, f"it did not finish within {time_limit:.0f} s", outcome.seconds, trap.text()

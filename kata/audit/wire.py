@@ -69,7 +69,7 @@ def _plain_number(value: bool | int | float) -> bool | int | float:
 
 
 def _array_fields(array: np.ndarray) -> dict[str, Any]:
-    contiguous = array if array.flags.c_contiguous else np.array(array, order="C")
+    contiguous = np.ascontiguousarray(array).reshape(array.shape)  # 0-d stays 0-d
     return {
         "dtype": contiguous.dtype.str,
         "shape": list(contiguous.shape),
