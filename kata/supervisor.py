@@ -137,21 +137,24 @@ class Supervised:
         self._done = threading.Event()
         self._ending = threading.Lock()
         try:
-            self.process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                **self._popen_options(limits, self.group),
-            )
+            # Started and registered as running in one step: another thread's orphan
+            # cleanup (kill_orphans) must never see this child before it is registered,
+            # or it kills it and reaps its exit status (the audit lost reports that way).
+            with _RUNNING_LOCK:
+                self.process = subprocess.Popen(
+                    command,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    **self._popen_options(limits, self.group),
+                )
+                _RUNNING.add(self.process.pid)
         except BaseException:
             if self.group is not None:
                 self.group.end()
             raise
-        with _RUNNING_LOCK:
-            _RUNNING.add(self.process.pid)
         try:
             assert self.process.stdin is not None
             try:

@@ -119,3 +119,26 @@ def test_a_result_records_what_a_regrade_needs():
     assert found["audit_seed"] == 1234 and found["numpy"] == np.__version__
     assert len(found["checks_sha256"]) == len(found["data_sha256"]) == 64
     assert found["kata_version"] != "unknown" and found["python"].count(".") == 2
+
+
+def test_audits_side_by_side_in_threads_lose_no_report():
+    # Once, a child started in one thread could be taken for an orphan by another thread's
+    # cleanup before it was registered as running: killed, its exit status reaped.
+    import threading
+
+    stage, problems = BY_NUMBER[1], []
+
+    def audit_twice(seed):
+        auditor = Auditor([stage], ROOT, seed=seed)
+        for _ in range(2):
+            result = StageResult(1, stage.name, stage.title, "", Status.PASSED, 0.0)
+            found = auditor.audit(stage, result, Place(ROOT, ROOT / "solutions"), lambda _: True)
+            if found.status != "agreed":
+                problems.append(found.reason or found.findings)
+
+    threads = [threading.Thread(target=audit_twice, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
