@@ -272,3 +272,22 @@ def test_what_passes_on_a_trivial_implementation_is_marked_value_false(trivial_r
                         lies.append(f"{kind}: stage {stage.number} {check.id}")
     assert not lies, "passes on a trivial body: mark it value=False\n" + "\n".join(lies)
     assert passed  # the zeros pass some checks: this test can see what it looks for
+
+
+# The terminal
+
+
+def test_the_row_shows_points_and_the_audit_only_when_it_ran():
+    from kata import render
+
+    plain = render.Painter(colour=False, unicode=False)
+    result = result_of(4)
+    row = render.stage_row(result, plain)
+    assert "10/10" in row and "audit" not in row  # a handout: no audit, nothing said
+    result.audit = Audit(AuditStatus.AGREED, cases=3)
+    assert "audit agreed" in render.stage_row(result, plain)
+    finding = Finding("softmax", "rows do not sum to 1", "float32", {"x": [12345.0]})
+    result.audit = Audit(AuditStatus.DISAGREED, findings=[finding])
+    row = render.stage_row(result, plain)
+    assert "audit failed: softmax: rows do not sum to 1" in row and " 0/10" in row
+    assert "12345" not in row
