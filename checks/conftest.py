@@ -3,7 +3,9 @@ and a `check` that records what went wrong for the grader; and what every check 
 learner's function it is about and the clause of that function's docstring it enforces,
 `@pytest.mark.about("MLP.loss", says="grads has exactly the keys")`: the grader points at the
 function, and a check may enforce only what the learner can read (tests/test_check_markers.py
-finds every `says` in the stub's docstring and in its notebook).
+finds every `says` in the stub's docstring and in its notebook). A check that a trivial body
+can pass ("does not modify its input") says `value=False`: a function earns its points only
+once one of its value checks passes (kata/scoring.py).
 
     pytest checks                      # the learner's exercises/
     pytest checks --impl solutions     # the reference
@@ -36,10 +38,12 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "about(name, says, module=None): the learner's function that a check is about, "
+        "about(name, says, module=None, value=True): the learner's function that a check is "
+        "about, "
         'shown when it fails: "log_softmax" or "MLP.loss" in the check file\'s STAGE_MODULE, '
         "or in `module` (another stage's module name) when given; `says` is the phrase of "
-        "that function's docstring that the check enforces, word for word.",
+        "that function's docstring that the check enforces, word for word; value=False for "
+        "a check that a trivial body (return None, zeros) can pass: it alone earns no points.",
     )
     try:
         config.kata_impl_dir = impl_switch.resolve(config.getoption("--impl"))
@@ -58,7 +62,8 @@ def pytest_collection_modifyitems(config, items):
             problems[f"{where}::{item.originalname}: {problem}"] = None
     if problems:
         raise pytest.UsageError(
-            "every check needs exactly one @pytest.mark.about(name, says=..., module=None):"
+            "every check needs exactly one "
+            "@pytest.mark.about(name, says=..., module=None, value=True):"
             "\n  " + "\n  ".join(problems)
         )
 
@@ -76,10 +81,14 @@ def about_problem(item):
     args, kwargs = markers[0].args, markers[0].kwargs
     if len(args) != 1 or not isinstance(args[0], str) or not args[0]:
         return f'about{args!r} should name one function, e.g. about("MLP.loss")'
-    if set(kwargs) - {"module", "says"} or not isinstance(kwargs.get("module", ""), str):
+    if (
+        set(kwargs) - {"module", "says", "value"}
+        or not isinstance(kwargs.get("module", ""), str)
+        or not isinstance(kwargs.get("value", True), bool)
+    ):
         return (
-            f'about(..., **{kwargs!r}) accepts only says="<docstring clause>" and '
-            'module="<stage module name>"'
+            f'about(..., **{kwargs!r}) accepts only says="<docstring clause>", '
+            'module="<stage module name>" and value=False (a check a trivial body passes)'
         )
     says = kwargs.get("says")
     if not isinstance(says, str) or not says.strip():

@@ -111,7 +111,7 @@ def known_mistakes(x, w, b):
     return mistakes
 
 
-@pytest.mark.about("affine_forward", says="out: array (N, M)")
+@pytest.mark.about("affine_forward", says="out: array (N, M)", value=False)
 @pytest.mark.parametrize("n", [1, 5, 32])
 def test_affine_forward_shapes(impl, check, rng, n):
     """affine_forward: (N, D) @ (D, M) + (M,) gives out (N, M), for any N"""
@@ -180,7 +180,7 @@ def test_affine_forward_keeps_dtype(impl, check, rng, dtype):
         assert_close(out, ref.affine(x, w, b), "out", hint=HINTS["affine.values"])
 
 
-@pytest.mark.about("affine_forward", says="or write into x, w or b")
+@pytest.mark.about("affine_forward", says="or write into x, w or b", value=False)
 def test_affine_forward_does_not_modify_inputs(impl, check, rng):
     """affine_forward: x, w and b are the same afterwards, shape and values"""
     x, w, b = rng.normal(size=(4, 3, 2)), rng.normal(size=(6, 5)), rng.normal(size=5)
@@ -189,7 +189,9 @@ def test_affine_forward_does_not_modify_inputs(impl, check, rng):
 
 
 @pytest.mark.about(
-    "affine_forward", says="the tuple (x, w, b), x exactly as it was given (not reshaped)"
+    "affine_forward",
+    says="the tuple (x, w, b), x exactly as it was given (not reshaped)",
+    value=False,
 )
 def test_affine_forward_cache(impl, check, rng):
     """affine_forward: the cache is (x, w, b) with x in its original shape"""

@@ -310,7 +310,7 @@ def test_tanh_forward_known_values(impl, check):
         )
 
 
-@pytest.mark.about("tanh_forward", says="tanh(-x) = -tanh(x)")
+@pytest.mark.about("tanh_forward", says="tanh(-x) = -tanh(x)", value=False)
 def test_tanh_forward_is_odd(impl, check, rng):
     """tanh_forward: tanh(-x) = -tanh(x), values in (-1, 1)"""
     x = rng.normal(0.0, 2.0, size=(5, 6))

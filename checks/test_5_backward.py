@@ -302,7 +302,9 @@ def test_affine_backward_keeps_float32(impl, load, check, rng):
             )
 
 
-@pytest.mark.about("affine_backward", says="never write into dout or the cache's arrays")
+@pytest.mark.about(
+    "affine_backward", says="never write into dout or the cache's arrays", value=False
+)
 def test_affine_backward_does_not_modify_inputs(impl, load, check, rng):
     """affine_backward: dout and the cached x, w, b are unchanged afterwards"""
     x, w, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(4, 5)), rng.normal(size=5)
@@ -477,13 +479,15 @@ def _saturated(impl, load, check, rng, name):
             assert_close(dx, np.zeros((2, 3)), "dx", atol=1e-30, rtol=0, hint=HINTS["saturation"])
 
 
-@pytest.mark.about("sigmoid_backward", says="a saturated sigmoid passes almost no gradient back")
+@pytest.mark.about(
+    "sigmoid_backward", says="a saturated sigmoid passes almost no gradient back", value=False
+)
 def test_sigmoid_backward_saturated(impl, load, check, rng):
     """sigmoid_backward: saturated units (inputs of +-1000) pass a finite gradient of ~0"""
     _saturated(impl, load, check, rng, "sigmoid")
 
 
-@pytest.mark.about("tanh_backward", says="dx = dout * (1 - t**2)")
+@pytest.mark.about("tanh_backward", says="dx = dout * (1 - t**2)", value=False)
 def test_tanh_backward_saturated(impl, load, check, rng):
     """tanh_backward: saturated units (inputs of +-1000) pass a finite gradient of ~0"""
     _saturated(impl, load, check, rng, "tanh")
@@ -981,7 +985,9 @@ def test_mlp_forward_reads_params(impl, check, rng):
 
 
 @pytest.mark.about(
-    "MLP._forward", says="x: float array (N, D), or (N, d1, ..., dk) with D = d1*...*dk"
+    "MLP._forward",
+    says="x: float array (N, D), or (N, d1, ..., dk) with D = d1*...*dk",
+    value=False,
 )
 @pytest.mark.parametrize("n", [1, 3])
 def test_mlp_forward_images(impl, check, rng, n):
@@ -1021,7 +1027,9 @@ def test_mlp_forward_float32(impl, check, rng):
 
 
 @pytest.mark.about(
-    "MLP.predict", says="The predicted class of every example: the argmax of the logits"
+    "MLP.predict",
+    says="The predicted class of every example: the argmax of the logits",
+    value=False,
 )
 @pytest.mark.parametrize("n", [1, 6])
 def test_mlp_predict_argmax(impl, check, rng, n):
@@ -1075,7 +1083,7 @@ def agreement(pred, expected):
     return f"{np.mean(pred == expected):.0%} of {len(expected)}"
 
 
-@pytest.mark.about("MLP._forward", says="train: whether dropout may act")
+@pytest.mark.about("MLP._forward", says="train: whether dropout may act", value=False)
 def test_mlp_forward_follows_its_train_argument(impl, check, rng, monkeypatch):
     """MLP._forward: with train=False no dropout acts, even when the model is in train mode"""
     x = rng.normal(size=(8, SIZES[0]))
@@ -1096,7 +1104,7 @@ def test_mlp_forward_follows_its_train_argument(impl, check, rng, monkeypatch):
         )
 
 
-@pytest.mark.about("MLP.predict", says="Never applies dropout, whatever the mode")
+@pytest.mark.about("MLP.predict", says="Never applies dropout, whatever the mode", value=False)
 def test_mlp_predict_without_dropout_in_train_mode(impl, check, rng, monkeypatch):
     """MLP.predict: never applies dropout, even in train mode with dropout > 0"""
     x = rng.normal(size=(60, SIZES[0]))
@@ -1192,7 +1200,7 @@ def test_mlp_loss_gradients_equal_widths(impl, check, rng, activation):
         assert_param_gradients(grads, expected, 5, HINTS["mlp.pairing"])
 
 
-@pytest.mark.about("MLP.loss", says="build new gradients at every call")
+@pytest.mark.about("MLP.loss", says="build new gradients at every call", value=False)
 def test_mlp_loss_fresh_gradients(impl, check, rng):
     """MLP.loss: two calls give identical results, in new arrays (no accumulation)"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -1249,7 +1257,7 @@ def test_mlp_loss_initial_value(impl, check, rng):
         )
 
 
-@pytest.mark.about("MLP.loss", says="labels: class indices (N,) or one-hot (N, C)")
+@pytest.mark.about("MLP.loss", says="labels: class indices (N,) or one-hot (N, C)", value=False)
 def test_mlp_loss_one_hot_labels(impl, check, rng):
     """MLP.loss: one-hot labels give the same loss and gradients as class indices"""
     x = rng.normal(size=(N, SIZES[0]))
@@ -1270,7 +1278,7 @@ def test_mlp_loss_one_hot_labels(impl, check, rng):
             )
 
 
-@pytest.mark.about("MLP.loss", says="an array of params[k]'s shape and dtype")
+@pytest.mark.about("MLP.loss", says="an array of params[k]'s shape and dtype", value=False)
 def test_mlp_loss_float32(impl, check, rng):
     """MLP.loss: float32 params and x give float32 gradients and a Python float loss"""
     x = rng.normal(size=(N, SIZES[0])).astype(np.float32)
@@ -1286,7 +1294,7 @@ def test_mlp_loss_float32(impl, check, rng):
             assert_dtype(grads.get(key), np.float32, f"grads['{key}']", HINTS["mlp.dtype"])
 
 
-@pytest.mark.about("MLP.state_dict", says="a new dict holding COPIES of every array")
+@pytest.mark.about("MLP.state_dict", says="a new dict holding COPIES of every array", value=False)
 def test_mlp_state_dict_copies(impl, check, rng):
     """MLP.state_dict: a new dict of copies, unaffected by later updates of params"""
     with check:
@@ -1313,7 +1321,9 @@ def test_mlp_state_dict_copies(impl, check, rng):
             )
 
 
-@pytest.mark.about("MLP.load_state_dict", says="The values are copied into the model's own arrays")
+@pytest.mark.about(
+    "MLP.load_state_dict", says="The values are copied into the model's own arrays", value=False
+)
 def test_mlp_load_state_dict_round_trip(impl, check, rng):
     """MLP.load_state_dict: a model loaded with another's state computes the same logits"""
     x = rng.normal(size=(N, SIZES[0]))

@@ -386,7 +386,9 @@ def check_keys_independent(check, rng, make, hint, mistakes=()):
 
 
 @pytest.mark.about(
-    "check_grads", says="Check that `grads` matches `params` key for key and shape for shape"
+    "check_grads",
+    says="Check that `grads` matches `params` key for key and shape for shape",
+    value=False,
 )
 def test_check_grads_accepts_matching_dicts(impl, check, rng):
     """check_grads: matching keys and shapes pass silently and change nothing"""
@@ -554,7 +556,9 @@ def test_sgd_weight_decay(impl, check, rng, momentum):
         )
 
 
-@pytest.mark.about("SGD.step", says="the momentum buffer is state: create it once per key")
+@pytest.mark.about(
+    "SGD.step", says="the momentum buffer is state: create it once per key", value=False
+)
 def test_sgd_state_per_key(impl, check, rng):
     """SGD: each parameter key has its own momentum buffer (many keys = separate runs)"""
     check_keys_independent(
@@ -580,7 +584,7 @@ def test_sgd_momentum_beats_plain_sgd(impl, check):
             )
 
 
-@pytest.mark.about("Optimizer.state_dict", says="A snapshot of the optimizer's state")
+@pytest.mark.about("Optimizer.state_dict", says="A snapshot of the optimizer's state", value=False)
 def test_sgd_state_dict_round_trip(impl, check, rng):
     """SGD: a fresh optimizer loaded with state_dict() continues the same trajectory"""
     check_state_dict_round_trip(
@@ -668,7 +672,7 @@ def test_rmsprop_eps_outside_sqrt(impl, check, rng):
     )
 
 
-@pytest.mark.about("RMSprop.step", says="w = w - lr * g / (sqrt(v) + eps)")
+@pytest.mark.about("RMSprop.step", says="w = w - lr * g / (sqrt(v) + eps)", value=False)
 def test_rmsprop_zero_gradient(impl, check, rng):
     """RMSprop: a zero gradient leaves w unchanged, with no 0/0"""
     w0 = rng.normal(size=(3, 4))
@@ -678,7 +682,7 @@ def test_rmsprop_zero_gradient(impl, check, rng):
         assert_close(params["W"], w0, "W after a zero gradient", hint=HINTS["opt.zero_grad"])
 
 
-@pytest.mark.about("RMSprop.step", says="keep v per key")
+@pytest.mark.about("RMSprop.step", says="keep v per key", value=False)
 def test_rmsprop_state_per_key(impl, check, rng):
     """RMSprop: each parameter key has its own running average (many keys = separate runs)"""
     check_keys_independent(
@@ -686,7 +690,7 @@ def test_rmsprop_state_per_key(impl, check, rng):
     )
 
 
-@pytest.mark.about("Optimizer.state_dict", says="A snapshot of the optimizer's state")
+@pytest.mark.about("Optimizer.state_dict", says="A snapshot of the optimizer's state", value=False)
 def test_rmsprop_state_dict_round_trip(impl, check, rng):
     """RMSprop: a fresh optimizer loaded with state_dict() continues the same trajectory"""
     check_state_dict_round_trip(check, rng, lambda: impl.RMSprop(lr=0.01, alpha=0.9))
@@ -787,7 +791,9 @@ def test_adam_trajectory(impl, check, rng):
         )
 
 
-@pytest.mark.about("Adam.step", says="increment it ONCE per call, before the loop over keys")
+@pytest.mark.about(
+    "Adam.step", says="increment it ONCE per call, before the loop over keys", value=False
+)
 def test_adam_step_counter_once_per_step(impl, check, rng):
     """Adam: t advances once per step, however many keys (many keys = separate runs)"""
 
@@ -823,7 +829,7 @@ def test_adam_eps_outside_sqrt(impl, check, rng):
     )
 
 
-@pytest.mark.about("Adam.step", says="w = w - lr * m_hat / (sqrt(v_hat) + eps)")
+@pytest.mark.about("Adam.step", says="w = w - lr * m_hat / (sqrt(v_hat) + eps)", value=False)
 def test_adam_zero_gradient(impl, check, rng):
     """Adam: a zero gradient leaves w unchanged, with no 0/0"""
     w0 = rng.normal(size=(3, 4))
@@ -877,7 +883,7 @@ def test_adam_beats_plain_sgd(impl, check):
             )
 
 
-@pytest.mark.about("Optimizer.state_dict", says="A snapshot of the optimizer's state")
+@pytest.mark.about("Optimizer.state_dict", says="A snapshot of the optimizer's state", value=False)
 def test_adam_state_dict_round_trip(impl, check, rng):
     """Adam: a fresh optimizer loaded with state_dict() continues the same trajectory (t too)"""
     check_state_dict_round_trip(

@@ -214,7 +214,7 @@ def test_dropout_forward_reproducible(impl, check, rng):
 # dropout_backward
 
 
-@pytest.mark.about("dropout_backward", says="use the mask from the cache")
+@pytest.mark.about("dropout_backward", says="use the mask from the cache", value=False)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dropout_backward_uses_forward_mask(impl, check, rng, dtype):
     """dropout_backward: dx is 0 where the forward dropped, dout / (1 - p) elsewhere"""
@@ -424,7 +424,10 @@ def test_mlp_predict_in_train_mode_applies_no_dropout(impl, check, load, rng):
 
 
 @pytest.mark.about(
-    "MLP.loss", says="dh = dropout_backward(dh, ...) (if dropout acted)", module="backward"
+    "MLP.loss",
+    says="dh = dropout_backward(dh, ...) (if dropout acted)",
+    module="backward",
+    value=False,
 )
 def test_mlp_loss_gradient_with_dropout(impl, check, load, rng):
     """MLP: with the dropout mask held fixed, loss's gradients match numerical ones"""

@@ -273,7 +273,9 @@ def order_of(batches, d=3, hint=None):
 # iterate_minibatches
 
 
-@pytest.mark.about("iterate_minibatches", says="One pass visits every example exactly once")
+@pytest.mark.about(
+    "iterate_minibatches", says="One pass visits every example exactly once", value=False
+)
 @pytest.mark.parametrize("n, batch_size", [(10, 3), (12, 4), (5, 8), (1, 1), (7, 1)])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_iterate_minibatches_covers_every_example_once(impl, check, rng, n, batch_size, shuffle):
@@ -303,6 +305,7 @@ def test_iterate_minibatches_covers_every_example_once(impl, check, rng, n, batc
 @pytest.mark.about(
     "iterate_minibatches",
     says="xb (b, ...) with the dtype of x, yb (b,) or (b, C) with the dtype of y",
+    value=False,
 )
 def test_iterate_minibatches_batch_shapes(impl, check, rng):
     """iterate_minibatches: xb is (b, D) with x's dtype, yb is (b,) or (b, C) like y"""

@@ -7,9 +7,12 @@ import os
 import shutil
 import sys
 import textwrap
+from fractions import Fraction
 from typing import IO, Any, Protocol, cast
 
+from kata import scoring
 from kata.model import (
+    AuditStatus,
     Check,
     CheckStatus,
     Message,
@@ -130,16 +133,36 @@ def stage_row(stage: StageResult, paint: Painter) -> str:
     # the fast checks against their limit; the gate, below, against its own
     fast = stage.seconds - (_number(gate.get("part_seconds")) or 0.0)
     timing = (
-        f"{fast:5.1f} s of {stage.time_limit:.0f} s"
+        f"{fast:4.1f} s of {stage.time_limit:.0f} s"
         if fast > 0
         else f"  (limit {stage.time_limit:.0f} s)"
     )
     text = status_text(stage)
+    credit = scoring.result_credit(stage)
+    points = f"{points_text(credit.points):>4}/{credit.max_points:<2}"
     row = (
-        f"  {paint.symbol(stage.status)} stage {stage.number}  {stage.name:<12} "
-        f"{paint(f'{text:<36}', STATUS_STYLE[stage.status][2])} {paint(timing, 'dim')}"
+        f"  {paint.symbol(stage.status)} stage {stage.number}  {stage.name:<11} "
+        f"{paint(f'{text:<31}', STATUS_STYLE[stage.status][2])} {points} {paint(timing, 'dim')}"
     )
-    return "\n".join([row, *gate_lines(gate, paint)])
+    return "\n".join([row, *audit_lines(stage, paint), *gate_lines(gate, paint)])
+
+
+def points_text(points: Fraction) -> str:
+    """Points for a person: a whole number as one, else one decimal (7.5, 6.7)."""
+    return str(int(points)) if points.denominator == 1 else f"{float(points):.1f}"
+
+
+def audit_lines(stage: StageResult, paint: Painter) -> list[str]:
+    """The audit's word under a stage's row, when an audit ran (never in a handout)."""
+    audit = stage.audit
+    if audit.status == AuditStatus.AGREED:
+        return [paint("      audit agreed", "dim")]
+    if audit.status == AuditStatus.DISAGREED:
+        first = audit.findings[0] if audit.findings else None
+        what = f"{first.function}: {first.property}" if first else audit.reason or "disagreed"
+        more = f" (and {len(audit.findings) - 1} more)" if len(audit.findings) > 1 else ""
+        return [paint(f"      audit failed: {visible(what)[:200]}{more}", "red")]
+    return []
 
 
 def _number(value: Any, default: float | None = None) -> float | None:
@@ -246,6 +269,16 @@ def progress_bar(
     return f"  [{bar}] {done}/{total} stages passed"
 
 
+def points_line(result: RunResult) -> str:
+    """The points of the run: of 100, or of the stages graded when only some ran."""
+    earned = points_text(sum((scoring.stage_score(s) for s in result.stages), Fraction(0)))
+    if len(result.stages) < len(STAGES):
+        graded = sum(BY_NUMBER[s.number].points for s in result.stages)
+        which = ", ".join(str(s.number) for s in result.stages)
+        return f"  points: {earned} of {graded} for stage{'s' * (len(result.stages) > 1)} {which}"
+    return f"  points: {earned} of 100"
+
+
 def header(impl: str, paint: Painter) -> str:
     dot = "·" if paint.unicode else "-"
     return paint(f"NumPy neural-network kata {dot} grading {impl}", "bold")
@@ -285,6 +318,7 @@ def render(
         if gate_limit
         else f"the MNIST gate {GATE:.0f} s, more on a slower or busier machine"
     )
+    lines.append(points_line(result))
     lines.append(paint(f"  time limits: {FAST:.0f} s per stage; {gate_text}", "dim"))
     if result.tampered:
         lines.append("")

@@ -1,5 +1,6 @@
 """The kata as it was shipped, recorded in kata/manifest.json: SHA-256 of every check and
-data file, and the names of the functions each stage's stubs leave to the learner.
+data file, the names of the functions each stage's stubs leave to the learner, and for every
+check the scored item it counts for and whether it is a value check.
 
 The grader reads it to say when results are not comparable (a check or data file was
 edited) and to recognise an untouched stage without running it. The instructor's tool
@@ -63,6 +64,17 @@ def expected_checks(check_file: str) -> list[str] | None:
     """The ids of the checks in a shipped check file (None: not recorded)."""
     found = load().get("checks", {}).get(check_file)
     return list(found) if found is not None else None
+
+
+def check_scoring(check_file: str) -> dict[str, tuple[str | None, bool]]:
+    """{check id: (the scored item it counts for, whether it is a value check)} of a shipped
+    check file, as recorded from the checks' markers (empty: not recorded)."""
+    found = load().get("scoring", {}).get(check_file, {})
+    return {
+        check_id: (entry.get("item"), entry.get("value", True) is True)
+        for check_id, entry in found.items()
+        if isinstance(entry, dict)
+    }
 
 
 def tampered(root: Path = ROOT) -> list[str]:

@@ -133,7 +133,10 @@ def test_check_is_about_a_function_of_a_stage_module(file, module, check):
     assert len(marker.args) == 1 and isinstance(marker.args[0], ast.Constant)
     name = marker.args[0].value
     keywords = {k.arg: k.value.value for k in marker.keywords}
-    assert set(keywords) <= {"module", "says"}
+    assert set(keywords) <= {"module", "says", "value"}
+    assert keywords.get("value", True) in (True, False), (
+        f"{file}::{check.name}: value= is True or False, written as a constant"
+    )
     assert isinstance(keywords.get("says"), str) and keywords["says"].strip(), (
         f'{file}::{check.name}: the about marker needs says="<the docstring clause it enforces>"'
     )
@@ -260,8 +263,18 @@ def test_conftest_runs_a_check_with_its_marker(tmp_path):
         ('@pytest.mark.about(says="x")', "should name one function"),
         ('@pytest.mark.about("as_batch")', "needs says="),
         ('@pytest.mark.about("as_batch", says="  ")', "needs says="),
+        ('@pytest.mark.about("as_batch", says="x", value="no")', "accepts only says="),
     ],
-    ids=["missing", "twice", "misspelt", "bad-keyword", "no-name", "no-clause", "blank-clause"],
+    ids=[
+        "missing",
+        "twice",
+        "misspelt",
+        "bad-keyword",
+        "no-name",
+        "no-clause",
+        "blank-clause",
+        "bad-value",
+    ],
 )
 def test_conftest_refuses_a_check_without_one_good_marker(tmp_path, decorators, problem):
     source = (

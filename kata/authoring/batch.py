@@ -1,4 +1,5 @@
-"""Grade a folder of submissions: one row of per-stage scores per student, in a CSV.
+"""Grade a folder of submissions: one row of per-stage scores per student, in a CSV (per stage
+its points, status and audit; the MNIST gate's accuracy; the total of 100: kata/scoring.py).
 
     python -m kata.batch submissions/ --csv scores.csv [--json-dir results/] [--stages 1-5]
 
@@ -22,6 +23,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +78,7 @@ def grade_submissions(
             )
         except Exception as error:  # a submission the grader cannot even read
             why = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
-            row.update({"total": 0.0, "note": f"not graded: {why}"})
+            row.update({"total": 0, "note": f"not graded: {why}"})
             print(f"[{index}/{len(submissions)}] {submission.name}: not graded ({why})", flush=True)
             yield row
             continue
@@ -84,11 +86,15 @@ def grade_submissions(
             if notice not in said:
                 said.add(notice)
                 print(f"batch: {notice}", flush=True)
-        scores = {s.number: scoring.stage_score(s) for s in result.stages}
+        credits = {c.number: c for c in scoring.run_credits(result)}
         for stage_result in result.stages:
-            row[f"stage_{stage_result.number}"] = round(scores[stage_result.number], 3)
-            row[f"stage_{stage_result.number}_status"] = str(stage_result.status)
-        row["total"] = round(sum(scores.values()), 3)
+            number = stage_result.number
+            row[f"stage_{number}"] = csv_number(credits[number].points)
+            row[f"stage_{number}_status"] = str(stage_result.status)
+            row[f"stage_{number}_audit"] = str(stage_result.audit.status)
+        accuracy = export.gate_accuracy(result)
+        row["gate_accuracy"] = "" if accuracy is None else round(accuracy, 6)
+        row["total"] = csv_number(scoring.total(list(credits.values())))
         row["note"] = (
             "results not comparable: " + ", ".join(result.tampered) if result.tampered else ""
         )
@@ -107,11 +113,20 @@ def grade_submissions(
         yield row
 
 
+def csv_number(points: Fraction) -> int | float:
+    """Points for the CSV: a whole number as one, else rounded to 4 places."""
+    number = scoring.as_number(points)
+    return number if isinstance(number, int) else round(number, 4)
+
+
 def columns(stages: Sequence[Stage]) -> list[str]:
+    """The CSV's header: per stage its points, status and audit (agreed, disagreed, not
+    run), then the MNIST gate's accuracy, the total and a note."""
     names = ["submission"]
     for stage in stages:
-        names += [f"stage_{stage.number}", f"stage_{stage.number}_status"]
-    return [*names, "total", "note"]
+        n = stage.number
+        names += [f"stage_{n}", f"stage_{n}_status", f"stage_{n}_audit"]
+    return [*names, "gate_accuracy", "total", "note"]
 
 
 def to_csv(rows: Iterable[dict[str, Any]], stages: Sequence[Stage], *, header: bool) -> str:
