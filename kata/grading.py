@@ -158,17 +158,22 @@ def audit_stage(
 
 
 def credited_by(result: StageResult) -> Callable[[str], bool]:
-    """credited(function): do the checks give that function points (all its checks pass)?
-    Which function a check is about comes from the shipped manifest, never from the child."""
+    """credited(function): do the checks credit the scored item that function belongs to
+    (kata/stages.py), every one of its checks passing? Which item a check counts for comes
+    from the shipped manifest, never from the child."""
+    stage = BY_NUMBER[result.number]
     outcomes: dict[str, list[bool]] = {}
     passed = {c.id: c.status == CheckStatus.PASSED for c in result.counted}
-    for part in BY_NUMBER[result.number].parts:
-        for check_id, subject in shipped.check_subjects(part.check_file).items():
-            if check_id in passed:  # a part that did not run credits nothing
-                outcomes.setdefault(subject, []).append(passed[check_id])
-    if not outcomes:  # a manifest without subjects: the stage as a whole
-        return lambda function: result.status == Status.PASSED
-    return lambda function: bool(outcomes.get(function)) and all(outcomes[function])
+    for part in stage.parts:
+        for check_id, (item, _) in shipped.check_scoring(part.check_file).items():
+            if item is not None and check_id in passed:  # a part that did not run: nothing
+                outcomes.setdefault(item, []).append(passed[check_id])
+
+    def credited(function: str) -> bool:
+        items = {i.name for p in stage.parts if (i := stage.item_for(p.check_file, function))}
+        return any(outcomes.get(name) and all(outcomes[name]) for name in items)
+
+    return credited
 
 
 def grade_stage(

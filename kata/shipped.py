@@ -88,7 +88,3 @@ def tampered(root: Path = ROOT) -> list[str]:
     report += [f"{rel} (added)" for rel in sorted(now) if rel not in shipped]
     return report
 
-
-def check_subjects(check_file: str) -> dict[str, str]:
-    """{check id: the function its about marker names} for a shipped check file."""
-    return dict(load().get("subjects", {}).get(check_file, {}))

@@ -2,10 +2,10 @@
 
     python -m kata.handout DEST
 
-Left out: solutions/, the instructor's hidden audit cases (hidden/), the project's own tests (the bug zoo is made of solutions), bench/,
-CI. The stubs and notebooks are generated afresh from solutions/, and kata/manifest.json
-records the hashes of the copy's checks/ and data/, so the grader can tell when a learner's
-checks no longer match the shipped ones.
+Left out: solutions/, the instructor's hidden audit cases (hidden/), the project's own
+tests (the bug zoo is made of solutions), bench/, CI. The stubs and notebooks are generated
+afresh from solutions/, and kata/manifest.json records the hashes of the copy's checks/ and
+data/, so the grader can tell when a learner's checks no longer match the shipped ones.
 """
 
 from __future__ import annotations

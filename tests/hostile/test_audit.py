@@ -85,7 +85,7 @@ def test_fooled_checks_earn_nothing(tmp_path, stage, kind):
     result = json.loads(out.read_text(encoding="utf-8"))["stages"][0]
     assert result["status"] == "audit failed", result["status"]
     assert result["audit"]["status"] == "disagreed"
-    assert result.get("points", 0) == 0
+    assert result["points"] == 0
     functions = {f["function"] for f in result["audit"]["findings"]}
     if kind == "patched collector":
         assert WRONG[stage][0] in functions, result["audit"]
