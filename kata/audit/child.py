@@ -19,7 +19,8 @@ same case, `send` says whether its value goes back:
 
 An argument is a wire value, or one of: {"__rng__": seed} a fresh
 numpy.random.default_rng(seed); {"__ref__": [name, index]} a kept result (index picks an
-element of a tuple, or null); {"__fn__": [name, value]} a function from FUNCTIONS.
+element of a tuple, or null); {"__fn__": [name, value]} a function from FUNCTIONS, made
+from `value` (a list's elements are arguments too, so a function may read a kept array).
 
     python -m kata.audit.child --impl DIR
 """
@@ -47,7 +48,14 @@ def weighted_sin(weights: np.ndarray) -> Any:
     return lambda x: float(np.sum(np.sin(x) * weights))
 
 
-FUNCTIONS = {"weighted_sin": weighted_sin}
+def weighted_sin_reads(pair: list[Any]) -> Any:
+    """f(_) = sum(sin(target) * weights), ignoring its argument: it reads `target` (a kept
+    array) by its own name, as `lambda _: model.loss(x, y)[0]` reads model.params."""
+    weights, target = pair
+    return lambda _: float(np.sum(np.sin(target) * weights))
+
+
+FUNCTIONS = {"weighted_sin": weighted_sin, "weighted_sin_reads": weighted_sin_reads}
 
 
 class Evaluator:
@@ -122,6 +130,8 @@ class Evaluator:
                 return kept[name] if index is None else kept[name][index]
             if tag == "__fn__":
                 name, value = body
+                if type(value) is list:
+                    return FUNCTIONS[name]([self.argument(v, kept) for v in value])
                 return FUNCTIONS[name](wire.decode(value))
         return wire.decode(data)
 
