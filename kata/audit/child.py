@@ -14,6 +14,7 @@ same case, `send` says whether its value goes back:
     {"do": "get",     "on": "model", "name": "params"}           an attribute
     {"do": "item",    "on": "params", "key": "W1"}               params["W1"]
     {"do": "setitem", "on": "params", "key": "W1", "value": ...}
+    {"do": "setattr", "on": "model", "name": "rng", "value": ...}  model.rng = ...
     {"do": "value",   "value": ...}                             a value to keep
     {"do": "kept",    "on": "params"}                           a kept value, to send back
 
@@ -117,6 +118,9 @@ class Evaluator:
             return target[step["key"]]
         if kind == "setitem":
             target[step["key"]] = self.argument(step["value"], kept)
+            return None
+        if kind == "setattr":
+            setattr(target, step["name"], self.argument(step["value"], kept))
             return None
         raise ValueError(f"unknown step {kind!r}")
 

@@ -61,10 +61,14 @@ def affine_case(x: np.ndarray, w: np.ndarray, b: np.ndarray, dout: np.ndarray, l
         "affine_backward",
         label,
         [
-            call("affine.affine_forward", x, w, b, keep="fwd", send=False),
-            call("backward.affine_backward", dout, Ref("fwd", 1)),
+            value(x, keep="x"),
+            value(dout, keep="dout"),
+            call("affine.affine_forward", Ref("x"), w, b, keep="fwd", send=False),
+            call("backward.affine_backward", Ref("dout"), Ref("fwd", 1)),
+            kept("x"),  # neither the cached x nor dout written into
+            kept("dout"),
         ],
-        same_values(scale=scale, exact_dtype=True),
+        every(same_values(3, scale=scale, exact_dtype=True), same_values(4), same_values(5)),
         shown(x=x, w=w, b=b, dout=dout),
     )
 
@@ -111,10 +115,18 @@ def activation_case(name: str, x: np.ndarray, dout: np.ndarray, label: str) -> C
         f"{name}_backward",
         label,
         [
-            call(f"activations.{name}_forward", x, keep="fwd", send=False),
-            call(f"backward.{name}_backward", dout, Ref("fwd", 1)),
+            value(x, keep="x"),
+            value(dout, keep="dout"),
+            call(f"activations.{name}_forward", Ref("x"), keep="fwd", send=False),
+            call(f"backward.{name}_backward", Ref("dout"), Ref("fwd", 1)),
+            kept("x"),  # neither the cache nor dout written into
+            kept("dout"),
         ],
-        same_values(scale=magnitude(dout), exact_dtype=True),
+        every(
+            same_values(3, scale=magnitude(dout), exact_dtype=True),
+            same_values(4),
+            same_values(5),
+        ),
         shown(x=x, dout=dout),
     )
 
