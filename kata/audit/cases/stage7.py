@@ -67,21 +67,28 @@ def dropped(x: np.ndarray, p: float, out: Any, statistics: bool) -> str | None:
     return None
 
 
+def forward_out(fn: str, *args: Any, name: str = "f") -> list[dict[str, Any]]:
+    """Steps: call `fn` (returning (out, cache)), keep its result as `name`, send only out.
+    The cache stays in the evaluator: it is opaque by the contract."""
+    return [
+        call(fn, *args, keep=name, send=False),
+        value(Ref(name, 0), keep=f"{name}.out", send=True),
+    ]
+
+
 def forward_case(x: np.ndarray, p: float, seed: int, statistics: bool, label: str) -> Case:
     def prop(values: list) -> str | None:
-        result, x_after = values[1], values[2]
-        if not isinstance(result, tuple | list) or len(result) != 2:
-            return "did not return a tuple (out, cache)"
+        out, x_after = values[2], values[3]
         if not isinstance(x_after, np.ndarray) or not np.array_equal(x_after, x):
             return "x was modified"
-        return dropped(x, p, result[0], statistics)
+        return dropped(x, p, out, statistics)
 
     return Case(
         "dropout_forward",
         label,
         [
             value(x, keep="x"),
-            call("dropout.dropout_forward", Ref("x"), p, True, Rng(seed)),
+            *forward_out("dropout.dropout_forward", Ref("x"), p, True, Rng(seed)),
             kept("x"),
         ],
         holds(prop),
@@ -107,7 +114,7 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
                 Case(
                     "dropout_forward",
                     f"{dt}, {label}: the identity",
-                    [call("dropout.dropout_forward", x, p, train, Rng(seed_of(rng)))],
+                    forward_out("dropout.dropout_forward", x, p, train, Rng(seed_of(rng))),
                     same_values(exact_dtype=True, ulps=0),
                     shown(x=x, p=p, train=train),
                 )
@@ -117,18 +124,14 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
     seed = seed_of(rng)
 
     def same_seed(values: list) -> str | None:
-        a, b = values[0], values[1]
-        if not (isinstance(a, tuple | list) and isinstance(b, tuple | list)):
-            return "did not return a tuple (out, cache)"
-        if not np.array_equal(a[0], b[0]):
+        a, b = values[1], values[3]
+        if not np.array_equal(a, b):
             return "the same seed gave two different masks (draw from rng only)"
         return None
 
     def new_draws(values: list) -> str | None:
-        a, b = values[1], values[2]
-        if not (isinstance(a, tuple | list) and isinstance(b, tuple | list)):
-            return "did not return a tuple (out, cache)"
-        if np.array_equal(np.asarray(a[0]) == 0, np.asarray(b[0]) == 0):
+        a, b = np.asarray(values[2]), np.asarray(values[4])
+        if a.shape != b.shape or np.array_equal(a == 0, b == 0):
             return "two calls with the same Generator dropped the same units"
         return None
 
@@ -137,8 +140,8 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
             "dropout_forward",
             "the same seed twice",
             [
-                call("dropout.dropout_forward", x, 0.5, True, Rng(seed)),
-                call("dropout.dropout_forward", x, 0.5, True, Rng(seed)),
+                *forward_out("dropout.dropout_forward", x, 0.5, True, Rng(seed), name="a"),
+                *forward_out("dropout.dropout_forward", x, 0.5, True, Rng(seed), name="b"),
             ],
             holds(same_seed),
             shown(x=x, seed=seed),
@@ -151,8 +154,8 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
             "one Generator, two calls",
             [
                 value(Rng(seed), keep="g"),
-                call("dropout.dropout_forward", x, 0.5, True, Ref("g")),
-                call("dropout.dropout_forward", x, 0.5, True, Ref("g")),
+                *forward_out("dropout.dropout_forward", x, 0.5, True, Ref("g"), name="a"),
+                *forward_out("dropout.dropout_forward", x, 0.5, True, Ref("g"), name="b"),
             ],
             holds(new_draws),
             shown(x=x, seed=seed),
@@ -195,10 +198,8 @@ def backward_cases(rng: np.random.Generator) -> list[Case]:
         x, dout = signed(rng, shape).astype(dtype), signed(rng, shape).astype(dtype)
 
         def prop(values: list, p: float = p, dout: np.ndarray = dout) -> str | None:
-            result, dx, again, dout_after = values[1], values[3], values[4], values[5]
-            if not isinstance(result, tuple | list) or len(result) != 2:
-                return "dropout_forward did not return (out, cache)"
-            out = np.asarray(result[0])
+            out, dx, again, dout_after = values[2], values[4], values[5], values[6]
+            out = np.asarray(out)
             if not isinstance(dx, np.ndarray) or dx.shape != dout.shape:
                 return f"dx is not an array of dout's shape {dout.shape}"
             if dx.dtype != dout.dtype:
@@ -222,7 +223,7 @@ def backward_cases(rng: np.random.Generator) -> list[Case]:
                 f"{dt}, after a train-mode forward, p={p:.2f}, {shape}",
                 [
                     value(dout, keep="dout"),
-                    call("dropout.dropout_forward", x, p, True, Rng(seed_of(rng)), keep="f"),
+                    *forward_out("dropout.dropout_forward", x, p, True, Rng(seed_of(rng))),
                     value(Ref("f", 1), keep="cache"),
                     call("dropout.dropout_backward", Ref("dout"), Ref("cache")),
                     call("dropout.dropout_backward", Ref("dout"), Ref("cache")),
@@ -367,17 +368,23 @@ def mlp_cases(rng: np.random.Generator) -> list[Case]:
         seed = seed_of(rng)
         masks_steps = [
             value(Rng(seed), keep="g"),
-            *[call("dropout.dropout_forward", np.ones((n, h)), p, True, Ref("g")) for h in hidden],
+            *[
+                step
+                for i, h in enumerate(hidden)
+                for step in forward_out(
+                    "dropout.dropout_forward", np.ones((n, h)), p, True, Ref("g"), name=f"mask{i}"
+                )
+            ],
         ]
         train_steps = [*base, method("m", "train", send=False), setattr_step("m", "rng", Rng(seed))]
         count = len(hidden)
 
         def masks_of(values: list, count: int = count) -> list[np.ndarray] | str:
             masks = []
-            for result in values[-count:]:
-                if not isinstance(result, tuple | list) or not isinstance(result[0], np.ndarray):
+            for out in values[len(values) - 2 * count + 1 :: 2]:
+                if not isinstance(out, np.ndarray):
                     return "dropout_forward did not return (out, cache)"
-                masks.append(result[0].astype(np.float64))
+                masks.append(out.astype(np.float64))
             return masks
 
         def forward_prop(
@@ -393,7 +400,7 @@ def mlp_cases(rng: np.random.Generator) -> list[Case]:
             if isinstance(masks, str):
                 return masks
             expected = masked_pass(params, x, activation, masks, labels)[0]
-            out = values[-count - 2]
+            out = values[-2 * count - 2]
             if not isinstance(out, np.ndarray) or out.shape != expected.shape:
                 return f"the logits are not an array of shape {expected.shape}"
             if np.any(out == 0):
@@ -430,7 +437,7 @@ def mlp_cases(rng: np.random.Generator) -> list[Case]:
             if isinstance(masks, str):
                 return masks
             _, loss, grads = masked_pass(params, x, activation, masks, labels)
-            result = values[-count - 2]
+            result = values[-2 * count - 2]
             if not isinstance(result, tuple | list) or len(result) != 2:
                 return "did not return (loss, grads)"
             rtol, atol = tolerance_for(np.float64, scale)
