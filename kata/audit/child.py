@@ -17,6 +17,7 @@ same case, `send` says whether its value goes back:
     {"do": "setattr", "on": "model", "name": "rng", "value": ...}  model.rng = ...
     {"do": "value",   "value": ...}                             a value to keep
     {"do": "kept",    "on": "params"}                           a kept value, to send back
+    {"do": "list",    "on": "batches"}                          list(a kept iterable)
 
 An argument is a wire value, or one of: {"__rng__": seed} a fresh
 numpy.random.default_rng(seed); {"__ref__": [name, index]} a kept result (index picks an
@@ -110,6 +111,8 @@ class Evaluator:
         target = kept[step["on"]]
         if kind == "kept":
             return target
+        if kind == "list":
+            return list(target)
         if kind == "method":
             return getattr(target, step["name"])(*args, **kwargs)
         if kind == "get":
