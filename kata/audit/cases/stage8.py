@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from checks.helpers import tolerance_for
-from kata.audit.cases import Case, Rng, call, get, method, seed_of, shown
+from kata.audit.cases import Case, Ref, Rng, call, get, method, seed_of, shown, value
 from kata.audit.cases.stage5 import build, mlp_logits, mlp_scale, random_params
 from kata.audit.judge import every, holds, refuses, same_values
 
@@ -94,6 +94,49 @@ def batches_case(n: int, batch_size: int, shuffle: bool, drop_last: bool, seed: 
     )
 
 
+def shuffle_case(n: int, seed: int, other: int) -> Case:
+    """The same seed gives the same order; a shuffled order is not the given one; one
+    Generator gives a new order at every pass."""
+    x, y = numbered(n)
+
+    def passes(name: str, rng: Any) -> list[dict[str, Any]]:
+        return [
+            call("training.iterate_minibatches", x, y, 4, rng=rng, keep=name, send=False),
+            {"do": "list", "on": name, "send": True},
+        ]
+
+    def order(batches: Any) -> list[int]:
+        return [int(row) for xb, _ in batches for row in np.asarray(xb)[:, 0] // 3]
+
+    def prop(values: list) -> str | None:
+        try:
+            first, again, one, two = (order(values[i]) for i in (1, 3, 6, 8))
+        except (TypeError, ValueError, IndexError):
+            return "did not yield (xb, yb) pairs of arrays"
+        if first != again:
+            return "the same seed gave two different orders (shuffle with rng only)"
+        if first == list(range(n)):
+            return "shuffle=True kept the given order"
+        if one == two:
+            return "one Generator gave the same order at two passes"
+        return None
+
+    return Case(
+        "iterate_minibatches",
+        f"{n} examples shuffled: the same seed twice, one Generator twice",
+        [
+            *passes("a", Rng(seed)),
+            *passes("b", Rng(seed)),
+            value(Rng(other), keep="g"),
+            *passes("c", Ref("g")),
+            *passes("d", Ref("g")),
+        ],
+        holds(prop),
+        shown(n=n, seed=seed),
+        reference=False,
+    )
+
+
 def batches_cases(rng: np.random.Generator) -> list[Case]:
     found = []
     for shuffle in (True, False):
@@ -104,6 +147,7 @@ def batches_cases(rng: np.random.Generator) -> list[Case]:
     found.append(batches_case(1, 1, True, False, seed_of(rng)))
     found.append(batches_case(5, 8, True, False, seed_of(rng)))
     found.append(batches_case(12, 4, True, True, seed_of(rng)))
+    found.append(shuffle_case(int(rng.integers(12, 30)), seed_of(rng), seed_of(rng)))
     x, y = numbered(6)
     for kwargs, label in (
         ({"batch_size": 0}, "batch_size=0"),
