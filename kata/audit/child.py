@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,10 @@ def weighted_sin_reads(pair: list[Any]) -> Any:
     return lambda _: float(np.sum(np.sin(target) * weights))
 
 
-FUNCTIONS = {"weighted_sin": weighted_sin, "weighted_sin_reads": weighted_sin_reads}
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "weighted_sin": weighted_sin,
+    "weighted_sin_reads": weighted_sin_reads,
+}
 
 
 class Evaluator:

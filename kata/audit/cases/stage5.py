@@ -10,6 +10,7 @@ allow). The MLP is built with an rng, then given the audit's own parameters (ass
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,7 @@ def affine_cases(rng: np.random.Generator) -> list[Case]:
             dout = rng.normal(size=(n, m))
             arrays = [a.astype(dtype) for a in (x, w, b, dout)]
             label = f"{name}, {'one example' if n == 1 else f'a batch of {n}'}, D={d}, M={m}"
-            found.append(affine_case(*arrays, label))
+            found.append(affine_case(arrays[0], arrays[1], arrays[2], arrays[3], label))
         n, shape, m = int(rng.integers(1, 5)), (2, 3), int(rng.integers(2, 6))
         x = rng.normal(size=(n, *shape)).astype(dtype)
         w, b = rng.normal(size=(6, m)).astype(dtype), rng.normal(size=m).astype(dtype)
@@ -91,17 +92,18 @@ def affine_cases(rng: np.random.Generator) -> list[Case]:
             affine_case(x, w, b, rng.normal(size=(n, m)).astype(dtype), f"{name}, x of (N, 2, 3)")
         )
     x, w, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3)
-    for shape in ((4, 4), (3,), (1, 3)):
+    bad_shapes: tuple[tuple[int, ...], ...] = ((4, 4), (3,), (1, 3))
+    for bad_shape in bad_shapes:
         found.append(
             Case(
                 "affine_backward",
-                f"a dout of shape {shape} for an output of (4, 3)",
+                f"a dout of shape {bad_shape} for an output of (4, 3)",
                 [
                     call("affine.affine_forward", x, w, b, keep="fwd", send=False),
-                    call("backward.affine_backward", np.ones(shape), Ref("fwd", 1)),
+                    call("backward.affine_backward", np.ones(bad_shape), Ref("fwd", 1)),
                 ],
                 refuses(),
-                shown(x=x, w=w, b=b, dout_shape=list(shape)),
+                shown(x=x, w=w, b=b, dout_shape=list(bad_shape)),
             )
         )
     return found
@@ -163,17 +165,18 @@ def activation_cases(rng: np.random.Generator) -> list[Case]:
                 )
             )
         x = rng.normal(size=(4, 3))
-        for shape in ((4, 1), (3,)):
+        bad_shapes: tuple[tuple[int, ...], ...] = ((4, 1), (3,))
+        for bad_shape in bad_shapes:
             found.append(
                 Case(
                     f"{name}_backward",
-                    f"a dout of shape {shape} for an input of (4, 3)",
+                    f"a dout of shape {bad_shape} for an input of (4, 3)",
                     [
                         call(f"activations.{name}_forward", x, keep="fwd", send=False),
-                        call(f"backward.{name}_backward", np.ones(shape), Ref("fwd", 1)),
+                        call(f"backward.{name}_backward", np.ones(bad_shape), Ref("fwd", 1)),
                     ],
                     refuses(),
-                    shown(x=x, dout_shape=list(shape)),
+                    shown(x=x, dout_shape=list(bad_shape)),
                 )
             )
     return found
@@ -182,7 +185,9 @@ def activation_cases(rng: np.random.Generator) -> list[Case]:
 # --- numerical_gradient --------------------------------------------------------------------
 
 
-def gradient_close(h: float, weights: np.ndarray, x: np.ndarray):
+def gradient_close(
+    h: float, weights: np.ndarray, x: np.ndarray
+) -> Callable[[list[Any]], str | None]:
     """The property of numerical_gradient's result for f(x) = sum(sin(x) * weights): the
     central difference of sin is exact, (sin(x + h) - sin(x - h)) / (2h) = cos(x) sin(h) / h,
     so the result must be cos(x) * weights * sin(h) / h up to rounding (which shows a step
@@ -214,7 +219,7 @@ def gradient_close(h: float, weights: np.ndarray, x: np.ndarray):
 
 
 def numgrad_case(x: np.ndarray, weights: np.ndarray, h: float | None, reads: bool) -> Case:
-    kwargs = {} if h is None else {"h": h}
+    kwargs: dict[str, Any] = {} if h is None else {"h": h}
     step = call("backward.numerical_gradient", 0, Ref("x"), **kwargs)
     if reads:  # f ignores its argument and reads x by its own name, as a model's loss does
         pair = [wire.encode(weights), {"__ref__": ["x", None]}]
@@ -479,7 +484,7 @@ def mode_cases(rng: np.random.Generator) -> list[Case]:
     sizes = [3, 4, 2]
     seed = seed_of(rng)
 
-    def modes(expected: list[bool], returns_at: list[int]):
+    def modes(expected: list[bool], returns_at: list[int]) -> Judge:
         def prop(values: list) -> str | None:
             model = values[0]
             for index in returns_at:
@@ -534,7 +539,7 @@ def mode_cases(rng: np.random.Generator) -> list[Case]:
 def init_cases(rng: np.random.Generator) -> list[Case]:
     found = []
     for scheme in ("he", "xavier"):
-        n_in, hidden, c = int(rng.integers(100, 300)), int(rng.integers(100, 300)), 3
+        n_in, hidden, c = int(rng.integers(40, 80)), int(rng.integers(40, 80)), 3
         sizes = [n_in, hidden, c]
         std = np.sqrt(2 / n_in) if scheme == "he" else np.sqrt(2 / (n_in + hidden))
 
@@ -592,7 +597,7 @@ def init_cases(rng: np.random.Generator) -> list[Case]:
             reference=False,
         )
     )
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"sizes": [5]}, "one size"),
         ({"sizes": [5, 0, 3]}, "a size of 0"),
         ({"activation": "softmax"}, "an unknown activation"),

@@ -77,8 +77,11 @@ def forward_out(fn: str, *args: Any, name: str = "f") -> list[dict[str, Any]]:
 
 
 def forward_case(x: np.ndarray, p: float, seed: int, statistics: bool, label: str) -> Case:
+    small = x.size <= 1000
+
     def prop(values: list) -> str | None:
-        out, x_after = values[2], values[3]
+        out = values[2]
+        x_after = values[3] if small else x
         if not isinstance(x_after, np.ndarray) or not np.array_equal(x_after, x):
             return "x was modified"
         return dropped(x, p, out, statistics)
@@ -89,7 +92,7 @@ def forward_case(x: np.ndarray, p: float, seed: int, statistics: bool, label: st
         [
             value(x, keep="x"),
             *forward_out("dropout.dropout_forward", Ref("x"), p, True, Rng(seed)),
-            kept("x"),
+            *([kept("x")] if small else []),  # x as it is after the call (small ones only)
         ],
         holds(prop),
         shown(x=x, p=p, seed=seed),
@@ -102,8 +105,8 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
     for dtype in DTYPES:
         dt = np.dtype(dtype).name
         p = drop_p(rng)
-        x = signed(rng, (200, 100)).astype(dtype)
-        found.append(forward_case(x, p, seed_of(rng), True, f"{dt}, train, p={p:.2f}, 20000 units"))
+        x = signed(rng, (100, 100)).astype(dtype)
+        found.append(forward_case(x, p, seed_of(rng), True, f"{dt}, train, p={p:.2f}, 10000 units"))
         x = signed(rng, (1, 40), 1e3).astype(dtype)
         found.append(forward_case(x, 0.5, seed_of(rng), False, f"{dt}, train, one example, ~1e3"))
         x = signed(rng, (3, 4, 5)).astype(dtype)
@@ -162,16 +165,16 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
             reference=False,
         )
     )
-    x = rng.normal(size=(3, 4))
+    small = rng.normal(size=(3, 4))
     for p in (-0.1, 1.0, 1.5):
         for train in (True, False):
             found.append(
                 Case(
                     "dropout_forward",
                     f"p={p}, train={train}",
-                    [call("dropout.dropout_forward", x, p, train, Rng(1))],
+                    [call("dropout.dropout_forward", small, p, train, Rng(1))],
                     refuses(),
-                    shown(x=x, p=p, train=train),
+                    shown(x=small, p=p, train=train),
                     reference=False,
                 )
             )
@@ -180,9 +183,9 @@ def forward_cases(rng: np.random.Generator) -> list[Case]:
             Case(
                 "dropout_forward",
                 f"rng={bad!r} in train mode",
-                [call("dropout.dropout_forward", x, 0.5, True, bad)],
+                [call("dropout.dropout_forward", small, 0.5, True, bad)],
                 refuses(),
-                shown(x=x, rng=bad),
+                shown(x=small, rng=bad),
                 reference=False,
             )
         )
@@ -248,17 +251,17 @@ def backward_cases(rng: np.random.Generator) -> list[Case]:
                     shown(x=x, dout=dout, p=p, train=train),
                 )
             )
-    x = rng.normal(size=(4, 6))
+    x6 = rng.normal(size=(4, 6))
     found.append(
         Case(
             "dropout_backward",
             "a dout of (6, 4) after a forward pass on (4, 6)",
             [
-                call("dropout.dropout_forward", x, 0.5, True, Rng(1), keep="f", send=False),
+                call("dropout.dropout_forward", x6, 0.5, True, Rng(1), keep="f", send=False),
                 call("dropout.dropout_backward", np.ones((6, 4)), Ref("f", 1)),
             ],
             refuses(),
-            shown(x=x),
+            shown(x=x6),
             reference=False,
         )
     )

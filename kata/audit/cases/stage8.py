@@ -181,7 +181,7 @@ def evaluate_cases(rng: np.random.Generator) -> list[Case]:
         y = rng.integers(0, sizes[-1], size=n)
         one_hot = mode == "eval"
         labels = np.eye(sizes[-1])[y] if one_hot else y
-        kwargs = {} if batch_size is None else {"batch_size": batch_size}
+        kwargs: dict[str, Any] = {} if batch_size is None else {"batch_size": batch_size}
         steps = [
             *build(sizes, params, seed_of(rng), dropout=dropout),
             method("m", mode, send=False),
@@ -250,7 +250,11 @@ def train_case(rng: np.random.Generator, patience: int | None, epochs: int) -> C
                 return f"history[{i}]['epoch'] is {record['epoch']!r}, not {i + 1}"
             for k in KEYS[1:]:
                 v = record[k]
-                if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+                if (
+                    isinstance(v, bool)
+                    or not isinstance(v, numbers.Real)
+                    or not np.isfinite(float(v))
+                ):
                     return f"history[{i}][{k!r}] is not a finite number"
             if not (0 <= record["train_acc"] <= 1 and 0 <= record["val_acc"] <= 1):
                 return f"history[{i}]: an accuracy outside [0, 1]"
@@ -307,10 +311,11 @@ def train_case(rng: np.random.Generator, patience: int | None, epochs: int) -> C
 
 def train_cases(rng: np.random.Generator) -> list[Case]:
     found = [train_case(rng, None, 3), train_case(rng, 2, 12), train_case(rng, 1, 6)]
-    for kwargs, label in (
+    bad: tuple[tuple[dict[str, Any], str], ...] = (
         ({"epochs": 0}, "epochs=0"),
         ({"epochs": 2, "patience": 0}, "patience=0"),
-    ):
+    )
+    for kwargs, label in bad:
         sizes = [2, 3, 2]
         steps = [
             *build(sizes, None, 1),
