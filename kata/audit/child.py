@@ -14,12 +14,15 @@ same case, `send` says whether its value goes back:
     {"do": "get",     "on": "model", "name": "params"}           an attribute
     {"do": "item",    "on": "params", "key": "W1"}               params["W1"]
     {"do": "setitem", "on": "params", "key": "W1", "value": ...}
+    {"do": "setattr", "on": "model", "name": "rng", "value": ...}  model.rng = ...
     {"do": "value",   "value": ...}                             a value to keep
     {"do": "kept",    "on": "params"}                           a kept value, to send back
+    {"do": "list",    "on": "batches"}                          list(a kept iterable)
 
 An argument is a wire value, or one of: {"__rng__": seed} a fresh
 numpy.random.default_rng(seed); {"__ref__": [name, index]} a kept result (index picks an
-element of a tuple, or null); {"__fn__": [name, value]} a function from FUNCTIONS.
+element of a tuple, or null); {"__fn__": [name, value]} a function from FUNCTIONS, made
+from `value` (a list's elements are arguments too, so a function may read a kept array).
 
     python -m kata.audit.child --impl DIR
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +51,17 @@ def weighted_sin(weights: np.ndarray) -> Any:
     return lambda x: float(np.sum(np.sin(x) * weights))
 
 
-FUNCTIONS = {"weighted_sin": weighted_sin}
+def weighted_sin_reads(pair: list[Any]) -> Any:
+    """f(_) = sum(sin(target) * weights), ignoring its argument: it reads `target` (a kept
+    array) by its own name, as `lambda _: model.loss(x, y)[0]` reads model.params."""
+    weights, target = pair
+    return lambda _: float(np.sum(np.sin(target) * weights))
+
+
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "weighted_sin": weighted_sin,
+    "weighted_sin_reads": weighted_sin_reads,
+}
 
 
 class Evaluator:
@@ -101,6 +115,8 @@ class Evaluator:
         target = kept[step["on"]]
         if kind == "kept":
             return target
+        if kind == "list":
+            return list(target)
         if kind == "method":
             return getattr(target, step["name"])(*args, **kwargs)
         if kind == "get":
@@ -109,6 +125,9 @@ class Evaluator:
             return target[step["key"]]
         if kind == "setitem":
             target[step["key"]] = self.argument(step["value"], kept)
+            return None
+        if kind == "setattr":
+            setattr(target, step["name"], self.argument(step["value"], kept))
             return None
         raise ValueError(f"unknown step {kind!r}")
 
@@ -122,6 +141,8 @@ class Evaluator:
                 return kept[name] if index is None else kept[name][index]
             if tag == "__fn__":
                 name, value = body
+                if type(value) is list:
+                    return FUNCTIONS[name]([self.argument(v, kept) for v in value])
                 return FUNCTIONS[name](wire.decode(value))
         return wire.decode(data)
 
