@@ -96,6 +96,7 @@ def run_gate(
     data=None,
     log=print,
     measure=True,
+    probes=True,
 ):
     """Train on MNIST with the gate's recipe and measure the test accuracy.
 
@@ -105,6 +106,8 @@ def run_gate(
 
     measure=False: train only; the test set is never loaded and accuracy is None (the
     audit's evaluator child, kata/audit/gate.py, measures the parameters outside it).
+    probes=False: no reference epoch between epochs and no slowness probes (they are only
+    shown, never judged; the audit's second training skips them).
     """
     x_train, y_train, x_val, y_val = data if data is not None else load_data(shapes)
     rng = np.random.default_rng(seed)
@@ -140,6 +143,8 @@ def run_gate(
                 f"val loss {_num(record.get('val_loss'))} acc {_pct(record.get('val_acc'))}  "
                 f"({seconds:.1f} s)"
             )
+            if not probes:
+                continue
             reference.append(reference_between_epochs())
             if slow is None:  # after the first epoch: what would make it slow, said live
                 slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE, epoch_seconds[0])

@@ -69,7 +69,7 @@ def train_in_child(impl_dir: Path, work: dict[str, Any]) -> dict[str, Any]:
         rename_train = perm.astype(np.asarray(y_train).dtype)  # the labels keep their dtype
         rename_val = perm.astype(np.asarray(y_val).dtype)
         data = (x_train, rename_train[y_train], x_val, rename_val[y_val])
-        result = gate.run_gate(*modules, seed=seed, data=data, log=log, measure=False)
+        result = gate.run_gate(*modules, seed=seed, data=data, log=log, measure=False, probes=False)
         params = plain_params(result["model"].params)
     except BaseException as error:  # the learner's code may raise anything
         if isinstance(error, KeyboardInterrupt):
@@ -199,7 +199,7 @@ def read_report(report: Any) -> tuple[dict[str, np.ndarray], float | None]:
         value = params[key]
         if not isinstance(value, np.ndarray):
             kind = value.type_name if isinstance(value, wire.Opaque) else type(value).__name__
-            raise wire.WireError(f"model.params[{key!r}] is a {kind}, not an array")
+            raise wire.WireError(f"model.params[{key!r}] is not an array ({kind})")
         if value.dtype.kind != "f":
             raise wire.WireError(f"model.params[{key!r}] has dtype {value.dtype}, not floating")
         if value.shape != shape:
