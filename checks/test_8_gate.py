@@ -95,12 +95,19 @@ def run_gate(
     dropout=0.0,
     data=None,
     log=print,
+    measure=True,
+    probes=True,
 ):
     """Train on MNIST with the gate's recipe and measure the test accuracy.
 
     The modules are those of one implementation (the learner's or the reference). Returns
     a dict: accuracy (test, fraction), seconds (training only), history (one dict per
-    epoch, epochs numbered across phases).
+    epoch, epochs numbered across phases), model (the trained model).
+
+    measure=False: train only; the test set is never loaded and accuracy is None (the
+    audit's evaluator child, kata/audit/gate.py, measures the parameters outside it).
+    probes=False: no reference epoch between epochs and no slowness probes (they are only
+    shown, never judged; the audit's second training skips them).
     """
     x_train, y_train, x_val, y_val = data if data is not None else load_data(shapes)
     rng = np.random.default_rng(seed)
@@ -136,12 +143,24 @@ def run_gate(
                 f"val loss {_num(record.get('val_loss'))} acc {_pct(record.get('val_acc'))}  "
                 f"({seconds:.1f} s)"
             )
+            if not probes:
+                continue
             reference.append(reference_between_epochs())
             if slow is None:  # after the first epoch: what would make it slow, said live
                 slow = slowness(model, optimizer, x_train, y_train, BATCH_SIZE, epoch_seconds[0])
                 for reason in slow:
                     log(f"gate: slow? {reason}")
     model.eval()
+    if not measure:
+        return {
+            "accuracy": None,
+            "seconds": seconds,
+            "epoch_seconds": epoch_seconds,
+            "reference_epoch_seconds": reference,
+            "history": history,
+            "slow": slow or [],
+            "model": model,
+        }
     # The learner's code is done: only now the test set, and the checks' own forward pass
     # on the learner's parameters (copied into plain arrays), so that no code of theirs
     # can see the labels (in a frame it could read) or choose the logits.
@@ -156,6 +175,7 @@ def run_gate(
         "reference_epoch_seconds": reference,
         "history": history,
         "slow": slow or [],
+        "model": model,
     }
 
 
