@@ -7,7 +7,7 @@ maximum, or that divides by C instead of N, gives itself away here.
 
 import numpy as np
 
-from kata.audit.cases import Case, call, shown
+from kata.audit.case import Case, call, shown
 from kata.audit.judge import same_values
 
 STAGE = 4

@@ -80,7 +80,7 @@ def test_anything_else_is_refused_with_a_reason(data):
 
 def test_instructor_hidden_cases_are_drawn_and_judged(tmp_path):
     (tmp_path / "extra.py").write_text(
-        "from kata.audit.cases import Case, call, shown\n"
+        "from kata.audit.case import Case, call, shown\n"
         "from kata.audit.judge import same_values\n"
         "import numpy as np\n"
         "STAGE = 3\n"

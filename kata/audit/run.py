@@ -25,11 +25,12 @@ import numpy as np
 
 from kata import channel
 from kata.audit import wire
-from kata.audit.cases import HIDDEN, Case, draw
+from kata.audit.case import Case
+from kata.audit.cases import HIDDEN, draw
 from kata.audit.judge import Outcome, Step
 from kata.model import Audit, AuditStatus, Finding, StageResult, Status
 from kata.runner import DEFAULT_MEMORY_MB, ChannelReader, OutputTrap, Place, child_env
-from kata.stages import FAST, ROOT, Stage
+from kata.stages import FAST, GATE_FLOOR, ROOT, Stage
 from kata.supervisor import Limits, Supervised
 
 REFERENCE_DIR = ROOT / "solutions"
@@ -239,4 +240,28 @@ class Auditor:
     def audit_gate(
         self, result: StageResult, place: Place, live: Callable[[str], None] | None
     ) -> None:
-        """The MNIST gate, again, outside the learner's process (kata/audit/gate.py)."""
+        """The MNIST gate, trained once more outside the checks' process (fresh seed, labels
+        permuted) and measured here (kata/audit/gate.py); folded into the stage's audit."""
+        from kata.audit.gate import audit_gate
+
+        gate = result.gate if result.gate is not None else {}
+        limit = float(gate.get("time_limit") or GATE_FLOOR)
+        verdict = audit_gate(
+            place,
+            self.seed,
+            time_limit=limit,
+            memory_mb=self.memory_mb,
+            live=None if live is None else (lambda line: live(f"audit {line}")),
+        )
+        gate["audit_accuracy"] = verdict.accuracy
+        result.gate = gate
+        found = verdict.as_audit()
+        audit = result.audit
+        audit.cases += found.cases
+        audit.functions = sorted({*audit.functions, *found.functions})
+        audit.findings += found.findings
+        audit.seconds += found.seconds
+        if found.status == AuditStatus.DISAGREED:
+            audit.status = AuditStatus.DISAGREED
+        elif audit.status == AuditStatus.NOT_RUN:
+            audit.status, audit.reason = found.status, ""

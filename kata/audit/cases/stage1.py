@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kata.audit.cases import Case, Rng, call, seed_of, shown
+from kata.audit.case import Case, Rng, call, seed_of, shown
 from kata.audit.judge import every, holds, refuses, same_values
 
 

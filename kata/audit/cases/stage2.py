@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kata.audit.cases import Case, Ref, call, kept, shown, value
+from kata.audit.case import Case, Ref, call, kept, shown, value
 from kata.audit.judge import every, refuses, same_values, unchanged
 
 FN = "affine.affine_forward"

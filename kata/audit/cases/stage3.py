@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from kata.audit.cases import Case, Ref, call, kept, shown, value
+from kata.audit.case import Case, Ref, call, kept, shown, value
 from kata.audit.judge import every, holds, quiet, refuses, same_values, unchanged
 
 FUNCTIONS = ("relu_forward", "sigmoid_forward", "tanh_forward")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from kata.audit.cases import Case, Ref, call, kept, shown, value
+from kata.audit.case import Case, Ref, call, kept, shown, value
 from kata.audit.judge import Judge, every, holds, refuses, same_values, unchanged
 
 EXTREME = np.array([-1e4, 0.0, 1e4])

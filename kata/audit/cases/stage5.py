@@ -17,7 +17,7 @@ import numpy as np
 
 from checks.helpers import tolerance_for
 from kata.audit import wire
-from kata.audit.cases import (
+from kata.audit.case import (
     Case,
     Ref,
     Rng,

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from checks.helpers import DEFAULT_ULPS, tolerance_for
-from kata.audit.cases import Case, Ref, call, item, kept, method, shown, value
+from kata.audit.case import Case, Ref, call, item, kept, method, shown, value
 from kata.audit.judge import Judge, every, holds, quiet, refuses, same_values
 from kata.audit.judge import unchanged as untouched
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from checks.helpers import tolerance_for
-from kata.audit.cases import Case, Ref, Rng, arg, call, kept, method, seed_of, shown, value
+from kata.audit.case import Case, Ref, Rng, arg, call, kept, method, seed_of, shown, value
 from kata.audit.cases.stage5 import (
     activate,
     build,

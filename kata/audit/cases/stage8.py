@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from checks.helpers import tolerance_for
-from kata.audit.cases import Case, Ref, Rng, call, get, method, seed_of, shown, value
+from kata.audit.case import Case, Ref, Rng, call, get, method, seed_of, shown, value
 from kata.audit.cases.stage5 import build, mlp_logits, mlp_scale, random_params
 from kata.audit.judge import every, holds, refuses, same_values
 
