@@ -87,4 +87,3 @@ def tampered(root: Path = ROOT) -> list[str]:
     report += [f"{rel} (missing)" for rel in sorted(shipped) if rel not in now]
     report += [f"{rel} (added)" for rel in sorted(now) if rel not in shipped]
     return report
-

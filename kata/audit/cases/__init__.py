@@ -2,10 +2,10 @@
 from the run's audit seed, the steps that evaluate them, and the judge of what comes back.
 
 Each stage has one module here, registered in CASES; its `cases(rng)` returns a list of
-`Case` (kata/audit/case.py). The draws follow the visible checks' distributions, plus the edge cases a hidden
-test set should hold (one example, float32 and float64, large logits). Instructors add their
-own hidden cases as Python files in their checkout's `hidden/` folder (see HIDDEN and
-hidden/README.md); the handout never carries that folder.
+`Case` (kata/audit/case.py). The draws follow the visible checks' distributions, plus the
+edge cases a hidden test set should hold (one example, float32 and float64, large logits).
+Instructors add their own hidden cases as Python files in their checkout's `hidden/` folder
+(see HIDDEN and hidden/README.md); the handout never carries that folder.
 """
 
 from __future__ import annotations
