@@ -291,3 +291,15 @@ def test_the_row_shows_points_and_the_audit_only_when_it_ran():
     row = render.stage_row(result, plain)
     assert "audit failed: softmax: rows do not sum to 1" in row and " 0/10" in row
     assert "12345" not in row
+
+
+def test_training_that_pairs_images_with_the_wrong_labels_earns_at_most_half_of_stage_8(tmp_path):
+    from tests.zoo.stage_8 import MUTANTS
+
+    mutant = next(m for m in MUTANTS if m.name == "shuffle_x_and_y_apart")
+    impl = mutant.materialize(tmp_path / mutant.name)
+    result = grade(str(impl), [BY_NUMBER[8]]).stages[0]
+    credit = scoring.result_credit(result)
+    gate = next(i for i in credit.items if i.name == "the MNIST gate")
+    assert gate.points == 0
+    assert credit.points <= Fraction(BY_NUMBER[8].points, 2)

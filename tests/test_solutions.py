@@ -86,6 +86,12 @@ def test_gradescope_schema(solutions_run):
     assert len(numbers) == len(set(numbers))
     assert len(gradescope["tests"]) == sum(len(s.items) + 1 for s in STAGES)
     assert gradescope["leaderboard"][0]["value"] >= 0.97  # the gate's accuracy
+    # graded for credit (--gradescope): every stage audited outside the process, agreeing,
+    # the gate's accuracy recomputed from the parameters of a second, permuted-label run
+    assert [s["audit"]["status"] for s in doc["stages"]] == ["agreed"] * len(STAGES)
+    assert all(s["audit"]["cases"] > 0 and not s["audit"]["findings"] for s in doc["stages"])
+    assert doc["stages"][-1]["gate"]["audit_accuracy"] >= 0.97
+    assert doc["provenance"]["audit_seed"] is not None and doc["isolation"] in ("landlock", "none")
     for test in gradescope["tests"]:
         assert set(test) == {
             "name",

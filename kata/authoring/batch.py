@@ -60,8 +60,11 @@ def grade_submissions(
     time_limit: float | None = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
     json_dir: Path | str | None = None,
+    audit: bool | None = None,
+    audit_seed: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Each submission's row, as soon as it is graded."""
+    """Each submission's row, as soon as it is graded. Each is audited (kata/audit/) with a
+    fresh seed of its own, or with `audit_seed` to reproduce a regrade; audit=False: not."""
     said: set[str] = set()
     for index, submission in enumerate(submissions, start=1):
         row: dict[str, Any] = {"submission": submission.name}
@@ -75,6 +78,8 @@ def grade_submissions(
                 memory_mb=memory_mb,
                 time_limit=time_limit,
                 isolate=True,
+                audit=audit,
+                audit_seed=audit_seed,
             )
         except Exception as error:  # a submission the grader cannot even read
             why = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
@@ -226,6 +231,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_MEMORY_MB,
         help=f"memory cap per stage process (default: {DEFAULT_MEMORY_MB})",
     )
+    parser.add_argument(
+        "--no-audit",
+        dest="audit",
+        action="store_const",
+        const=False,
+        default=None,
+        help="skip the audit outside the submissions' processes (on by default where the "
+        "reference solutions are)",
+    )
+    parser.add_argument(
+        "--audit-seed",
+        type=arguments.natural,
+        default=None,
+        help="the audit's seed for every submission, to reproduce a regrade (default: a "
+        "fresh one per submission, recorded in its JSON)",
+    )
     return parser.parse_args(argv)
 
 
@@ -279,7 +300,13 @@ def grade_batch(
             flush=True,
         )
     graded = grade_submissions(
-        todo, stages, time_limit=args.time_limit, memory_mb=args.memory_mb, json_dir=args.json_dir
+        todo,
+        stages,
+        time_limit=args.time_limit,
+        memory_mb=args.memory_mb,
+        json_dir=args.json_dir,
+        audit=args.audit,
+        audit_seed=args.audit_seed,
     )
     for row in graded:
         try:
