@@ -1,9 +1,10 @@
 """Checks fooled inside the learner's process earn nothing: the audit outside it disagrees.
 
-For every stage, a submission with one wrong function that fools its in-process checks —
-by sending a complete forged report of passed checks on the child's own channel, or by
-patching the collector that turns checks into records — reads "audit failed" with 0
-points for that stage, the wrong function named.
+For every stage, a submission with one wrong function fools its in-process checks — every
+check reads "passed" — by sending a complete forged report on the child's own channel, by
+patching the collector that turns checks into records, or by patching the assertions the
+checks use (numpy.testing, checks/helpers.py) into no-ops. It reads "audit failed", earns 0
+points for that stage, and the wrong function is named.
 """
 
 import json
@@ -24,10 +25,17 @@ WRONG = {
         "def affine_forward(x, w, b):\n    return x.reshape(len(x), -1) @ w, (x, w, b)\n",
     ),
     3: ("relu_forward", "def relu_forward(x):\n    return np.abs(x), x\n"),
-    4: ("softmax", "def softmax(logits):\n    e = np.exp(logits)\n    return e / e.sum()\n"),
+    4: (  # normalised over the whole batch, not each row
+        "softmax",
+        "def softmax(logits):\n    e = np.exp(logits - logits.max())\n    return e / e.sum()\n",
+    ),
     5: ("relu_backward", "def relu_backward(dout, cache):\n    return dout\n"),
     6: ("SGD.step", "SGD.step = lambda self, params, grads: None\n"),
-    7: ("dropout_forward", "def dropout_forward(x, p, train, rng):\n    return x, None\n"),
+    7: (  # never drops a unit, even in train mode
+        "dropout_forward",
+        "_right = dropout_forward\n"
+        "def dropout_forward(x, p, train, rng):\n    return _right(x, p, False, rng)\n",
+    ),
     8: ("evaluate", "def evaluate(model, x, y, batch_size=1000):\n    return 0.0, 1.0\n"),
 }
 
@@ -55,9 +63,25 @@ _collector.describe_check = _passed
 """
 
 
+# numpy.testing's and the checks' own assertions and refusals, made into no-ops before the
+# check files import them.
+PATCH_ASSERTIONS = """import numpy as _np
+import checks.helpers as _h
+def _quiet(*a, **k):
+    return a[0] if a else None
+for _n in ("assert_allclose", "assert_array_equal", "assert_equal"):
+    setattr(_np.testing, _n, _quiet)
+for _n in dir(_h):
+    if _n.startswith(("assert_", "require_", "fail")) and callable(getattr(_h, _n)):
+        setattr(_h, _n, _quiet)
+"""
+
+PATCHES = {"patched collector": PATCH_COLLECTOR, "patched assertions": PATCH_ASSERTIONS}
+
+
 def fooling(kind, stage):
-    if kind == "patched collector":
-        return PATCH_COLLECTOR
+    if kind in PATCHES:
+        return PATCHES[kind]
     ids = {p.check_file: shipped.expected_checks(p.check_file) for p in BY_NUMBER[stage].parts}
     return FORGE.format(ids=json.dumps(ids), stage=stage)
 
@@ -71,10 +95,10 @@ def submission(tmp_path, stage, prefix):
     return dest
 
 
-# The gate's training under a patched collector takes a minute: stage 8 is fooled by the
-# forged report, which the gate's audit answers as quickly.
-CASES = [(s, k) for s in WRONG for k in ("forged report", "patched collector")]
-CASES = [c for c in CASES if c != (8, "patched collector")]
+# Under a patch, stage 8 trains the gate for real, twice (the checks, the audit): the forged
+# report fools it as well, and the gate's audit answers that at once.
+KINDS = ("forged report", "patched collector", "patched assertions")
+CASES = [(s, k) for s in WRONG for k in KINDS if s < 8 or k == "forged report"]
 
 
 @pytest.mark.parametrize("stage,kind", CASES, ids=[f"stage {s}, {k}" for s, k in CASES])
@@ -83,11 +107,13 @@ def test_fooled_checks_earn_nothing(tmp_path, stage, kind):
     out = tmp_path / "result.json"
     proc = grader(str(stage), "--impl", str(impl), "--json", str(out), timeout=300)
     result = json.loads(out.read_text(encoding="utf-8"))["stages"][0]
+    fooled = [c["status"] for c in result["checks"]]
+    assert fooled and set(fooled) == {"passed"}, "the in-process checks were not fooled"
     assert result["status"] == "audit failed", result["status"]
     assert result["audit"]["status"] == "disagreed"
     assert result["points"] == 0
     functions = {f["function"] for f in result["audit"]["findings"]}
-    if kind == "patched collector":
+    if kind in PATCHES:  # the wrong function's own cases (a forger fails at import)
         assert WRONG[stage][0] in functions, result["audit"]
     assert "audit failed" in proc.stdout
     assert_no_traceback(proc)
