@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from kata.audit import wire
+from kata.audit.evaluator import evaluate
 from kata.model import Audit, AuditStatus, Finding
 from kata.runner import DEFAULT_MEMORY_MB, Place
 from kata.stages import GATE_ACCURACY
@@ -143,8 +144,6 @@ def audit_gate(
     """Train the implementation at `place` once more in an evaluator child (fresh seed,
     labels permuted, both from `audit_seed`) within `time_limit` seconds, and measure the
     parameters it sends back here. Never raises for anything the child does or sends."""
-    from kata.audit.run import evaluate
-
     started = time.monotonic()
     seed, perm = draw(audit_seed)
     labels = [int(c) for c in perm]

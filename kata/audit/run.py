@@ -13,29 +13,25 @@ on a function whose checks all pass is a disagreement, and the stage earns nothi
 from __future__ import annotations
 
 import secrets
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kata import channel
 from kata.audit import wire
 from kata.audit.case import Case
 from kata.audit.cases import HIDDEN, draw
+from kata.audit.evaluator import AUDIT_TIME_LIMIT, evaluate
+from kata.audit.gate import audit_gate
 from kata.audit.judge import Outcome, Step
 from kata.model import Audit, AuditStatus, Finding, StageResult, Status
-from kata.runner import DEFAULT_MEMORY_MB, ChannelReader, OutputTrap, Place, child_env
-from kata.stages import FAST, GATE_FLOOR, ROOT, Stage
-from kata.supervisor import Limits, Supervised
+from kata.runner import DEFAULT_MEMORY_MB, Place
+from kata.stages import GATE_FLOOR, ROOT, Stage
 
 REFERENCE_DIR = ROOT / "solutions"
-AUDIT_TIME_LIMIT = FAST  # seconds per evaluator: the cases are small
-READ_SECONDS = 30.0  # the longest wait for an ended child's pipes to be read to their end
 
 
 def new_seed() -> int:
@@ -45,53 +41,6 @@ def new_seed() -> int:
 
 def reference_available(stages: Sequence[Stage]) -> bool:
     return all((REFERENCE_DIR / s.module_file).is_file() for s in stages)
-
-
-@dataclass
-class Evaluation:
-    cases: list[list[Step]] | None  # per case, per step; None when it did not come back
-    problem: str | None  # why not
-    seconds: float
-    output: str = ""
-
-
-def evaluate(
-    place: Place,
-    work: dict[str, Any],
-    *,
-    time_limit: float = AUDIT_TIME_LIMIT,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-    live: Callable[[str], None] | None = None,
-) -> tuple[Any, str | None, float, str]:
-    """Run the evaluator child at `place` on `work`: (report, problem, seconds, output)."""
-    nonce = channel.new_nonce()
-    command = [sys.executable, "-m", "kata.audit.child"]
-    command += ["--impl", str(place.impl_dir)]
-    isolated = place.sandbox is not None
-    with Supervised(
-        command,
-        cwd=place.kata_dir,
-        env=child_env(place.scratch),
-        limits=Limits(memory_mb, cpu_seconds=None, strict=isolated),
-        stdin=channel.settings_line(nonce, place.sandbox, work),
-    ) as child:
-        assert child.process.stdout is not None and child.process.stderr is not None
-        trap = OutputTrap(child.process.stdout, live)
-        reader = ChannelReader(child.process.stderr)
-        outcome = child.wait(time_limit)
-    # The tree has ended, so the pipes reach their end at once; a busy machine may still
-    # take a moment to read what is in them (a short wait here once lost whole reports).
-    trap.thread.join(timeout=READ_SECONDS)
-    reader.thread.join(timeout=READ_SECONDS)
-    received = channel.parse(bytes(reader.data), nonce)
-    if outcome.timed_out:
-        return None, f"it did not finish within {time_limit:.0f} s", outcome.seconds, trap.text()
-    if outcome.out_of_memory:
-        return None, "it used more memory than the limit allows", outcome.seconds, trap.text()
-    if received.report is None:
-        why = received.problem or f"it ended without a result (exit code {outcome.returncode})"
-        return None, why, outcome.seconds, trap.text() + received.text[-2000:]
-    return received.report, None, outcome.seconds, trap.text()
 
 
 def read_steps(report: Any, cases: list[Case]) -> list[list[Step]]:
@@ -242,8 +191,6 @@ class Auditor:
     ) -> None:
         """The MNIST gate, trained once more outside the checks' process (fresh seed, labels
         permuted) and measured here (kata/audit/gate.py); folded into the stage's audit."""
-        from kata.audit.gate import audit_gate
-
         gate = result.gate if result.gate is not None else {}
         limit = float(gate.get("time_limit") or GATE_FLOOR)
         verdict = audit_gate(
@@ -254,6 +201,8 @@ class Auditor:
             live=None if live is None else (lambda line: live(f"audit {line}")),
         )
         gate["audit_accuracy"] = verdict.accuracy
+        gate["audit_seconds"] = verdict.seconds  # the whole audit of the gate
+        gate["audit_training_seconds"] = verdict.training_seconds  # of which: the training
         result.gate = gate
         found = verdict.as_audit()
         audit = result.audit
