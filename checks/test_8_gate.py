@@ -151,25 +151,8 @@ def run_gate(
                 for reason in slow:
                     log(f"gate: slow? {reason}")
     model.eval()
-    if not measure:
-        return {
-            "accuracy": None,
-            "seconds": seconds,
-            "epoch_seconds": epoch_seconds,
-            "reference_epoch_seconds": reference,
-            "history": history,
-            "slow": slow or [],
-            "model": model,
-        }
-    # The learner's code is done: only now the test set, and the checks' own forward pass
-    # on the learner's parameters (copied into plain arrays), so that no code of theirs
-    # can see the labels (in a frame it could read) or choose the logits.
-    x_test, y_test = load_test()
-    predictions = mlp_logits(model.params, x_test).argmax(axis=1)
-    accuracy = float(np.mean(predictions == y_test))
-    log(f"gate: test accuracy {accuracy:.2%} (need {THRESHOLD:.1%}), training took {seconds:.1f} s")
-    return {
-        "accuracy": accuracy,
+    outcome = {
+        "accuracy": None,
         "seconds": seconds,
         "epoch_seconds": epoch_seconds,
         "reference_epoch_seconds": reference,
@@ -177,6 +160,16 @@ def run_gate(
         "slow": slow or [],
         "model": model,
     }
+    if not measure:
+        return outcome
+    # The learner's code is done: only now the test set, and the checks' own forward pass
+    # on the learner's parameters (copied into plain arrays), so that no code of theirs
+    # can see the labels (in a frame it could read) or choose the logits.
+    x_test, y_test = load_test()
+    predictions = mlp_logits(model.params, x_test).argmax(axis=1)
+    accuracy = float(np.mean(predictions == y_test))
+    log(f"gate: test accuracy {accuracy:.2%} (need {THRESHOLD:.1%}), training took {seconds:.1f} s")
+    return {**outcome, "accuracy": accuracy}
 
 
 def reference_between_epochs():

@@ -148,13 +148,7 @@ def audit_stage(
         )
     changed = workspace.verify()
     if changed:
-        stage_error(
-            result,
-            "the kata's own files were changed while the audit ran your code ("
-            + ", ".join(changed[:3])
-            + "): the results of this stage cannot be trusted",
-            "your code must not write into the kata's folders (checks/, kata/, data/)",
-        )
+        files_changed(result, changed, "while the audit ran your code")
 
 
 def credited_by(result: StageResult) -> Callable[[str], bool]:
@@ -233,14 +227,7 @@ def grade_stage(
         result.output_bytes += run.output_bytes
         changed = workspace.verify()
         if changed:
-            stage_error(
-                result,
-                "the kata's own files were changed while your code ran ("
-                + ", ".join(changed[:3])
-                + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-                + "): the results of this stage cannot be trusted",
-                "your code must not write into the kata's folders (checks/, kata/, data/)",
-            )
+            files_changed(result, changed, "while your code ran")
             break
         merge_part(result, part, run, workspace)
         if result.status in (Status.ERROR, Status.TIMED_OUT):
@@ -362,6 +349,17 @@ def merge_part(result: StageResult, part: Part, run: PartRun, workspace: Workspa
             if m.kind == MessageKind.NOT_STARTED and m.location
         ]
         result.first_stub = stubs[0] if stubs else None
+
+
+def files_changed(result: StageResult, changed: list[str], when: str) -> None:
+    """The stage ends in "error": the kata's own files changed `when`."""
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    stage_error(
+        result,
+        f"the kata's own files were changed {when} ({', '.join(changed[:3])}{more}): the "
+        "results of this stage cannot be trusted",
+        "your code must not write into the kata's folders (checks/, kata/, data/)",
+    )
 
 
 def stage_error(
