@@ -45,6 +45,7 @@ def test_variant_passes_its_stage(variant, tmp_path):
     assert result.status == Status.PASSED, failures(result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", COMPLETE)
 def test_complete_implementation_passes_every_stage(name, tmp_path):
     impl = materialize_complete(name, tmp_path / name)

@@ -42,6 +42,7 @@ def float64_moments_copy(tmp_path):
     return dest
 
 
+@pytest.mark.slow
 def test_float64_moments_pass_a_busy_machine_and_are_named(tmp_path, monkeypatch):
     """With the 300 s floor taken away, the limit is the calibration's alone (30 times the
     reference's recipe on this machine, now): float64 moments pass with a CPU hog beside

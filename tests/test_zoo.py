@@ -18,6 +18,7 @@ def test_the_zoo_is_big_and_spread_over_every_stage():
     assert len({m.name for m in MUTANTS}) == len(MUTANTS), "mutant names must be unique"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"stage{m.stage}-{m.name}")
 def test_mutant_is_caught_with_its_hint(mutant, tmp_path):
     assert mutant.hint in stage_hints(BY_NUMBER[mutant.stage]), (

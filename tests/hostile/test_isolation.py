@@ -129,6 +129,7 @@ def test_without_landlock_an_isolated_run_says_it_is_not_isolated(tmp_path):
     assert_no_traceback(proc)
 
 
+@pytest.mark.slow
 @needs_landlock
 def test_the_solutions_pass_every_stage_isolated(tmp_path):
     """Isolation must never reject correct code: every stage, the MNIST gate included."""
