@@ -142,3 +142,20 @@ def test_audits_side_by_side_in_threads_lose_no_report():
     for thread in threads:
         thread.join()
     assert problems == []
+
+
+STAGE_1_CAUGHT = ("as_batch_leaves_vector", "flatten_not_scaled", "init_global_rng")
+STAGE_1_CAUGHT += ("init_xavier_uses_he", "one_hot_width_from_labels", "accuracy_onehot_broadcast")
+
+
+def test_stage_1_mistakes_are_found_on_the_function_they_are_in(tmp_path):
+    from tests.zoo.stage_1 import MUTANTS
+
+    stage = BY_NUMBER[1]
+    auditor = Auditor([stage], ROOT, seed=3)
+    for mutant in (m for m in MUTANTS if m.name in STAGE_1_CAUGHT):
+        impl = mutant.materialize(tmp_path / mutant.name)
+        result = StageResult(1, stage.name, stage.title, "", Status.PASSED, 0.0)
+        found = auditor.audit(stage, result, Place(ROOT, impl), lambda _: True)
+        function = mutant.region()[0]
+        assert {f.function for f in found.findings} == {function}, (mutant.name, found.findings)

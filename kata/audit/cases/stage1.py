@@ -49,6 +49,8 @@ def cases(rng: np.random.Generator) -> list[Case]:
         found.append(one_hot_case(labels, c, f"{n} labels of {c} classes"))
     labels = rng.integers(0, 4, size=5)
     found.append(one_hot_case(np.eye(4)[labels], 4, "labels already one-hot"))
+    c = int(rng.integers(5, 11))  # the width is num_classes, even when the top classes are absent
+    found.append(one_hot_case(rng.integers(0, c - 2, size=6), c, f"labels below {c - 2} of {c}"))
     found.append(
         Case(
             "one_hot",
@@ -109,7 +111,7 @@ def init_case(n_in: int, n_out: int, scheme: str, seed: int) -> Case:
     std = np.sqrt(2 / n_in) if scheme == "he" else np.sqrt(2 / (n_in + n_out))
 
     def prop(values: list) -> str | None:
-        result = values[0]
+        result, again = values
         if not isinstance(result, tuple) or len(result) != 2:
             return "did not return a tuple (w, b)"
         w, b = result
@@ -123,12 +125,17 @@ def init_case(n_in: int, n_out: int, scheme: str, seed: int) -> Case:
             return f"the std of w is {float(np.std(w)):.4g}, not {std:.4g} ({scheme})"
         if abs(float(np.mean(w))) > 6 * std / np.sqrt(m):
             return f"the mean of w is {float(np.mean(w)):.4g}, not 0"
+        if not isinstance(again, tuple) or not np.array_equal(again[0], w):
+            return "two rngs of the same seed gave different weights: draw from rng only"
         return None
 
     return Case(
         "init_weights",
         f"{scheme}, a layer of {n_in} x {n_out}",
-        [call("shapes.init_weights", n_in, n_out, Rng(seed), scheme=scheme)],
+        [
+            call("shapes.init_weights", n_in, n_out, Rng(seed), scheme=scheme),
+            call("shapes.init_weights", n_in, n_out, Rng(seed), scheme=scheme),
+        ],
         every(holds(prop)),
         shown(n_in=n_in, n_out=n_out, scheme=scheme, seed=seed),
         reference=False,
