@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import re
-from typing import Any
+from typing import Any, cast
 
 from kata import shipped
 from kata.stages import ROOT
@@ -48,7 +48,8 @@ def numpy_versions() -> dict[str, Any]:
         return {"numpy": None, "blas": None}
     blas = None
     try:
-        config = np.show_config(mode="dicts")  # NumPy 1.25 and later
+        # NumPy 1.25 and later (older type stubs do not know the argument)
+        config: Any = cast(Any, np).show_config(mode="dicts")
         found = config["Build Dependencies"]["blas"]
         blas = f"{found.get('name')} {found.get('version')}".strip()
     except Exception:  # an older NumPy or another layout: the version alone still helps

@@ -265,9 +265,10 @@ def number_differs(
     if dtype is None:
         dtype = np.float64 if isinstance(actual, float) else np.float32
     rtol, atol = tolerance_for(dtype, scale, ulps)
-    if np.isclose(float(actual), float(expected), rtol=rtol, atol=atol, equal_nan=True):
+    got, want = (float(np.asarray(v, dtype=np.float64)) for v in (actual, expected))
+    if np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         return None
-    return f"returned {float(actual):.6g}{at}, not {float(expected):.6g}"
+    return f"returned {got:.6g}{at}, not {want:.6g}"
 
 
 def mismatches(actual: np.ndarray, expected: np.ndarray) -> str:

@@ -362,7 +362,7 @@ def predicts(logits: np.ndarray, dtype: Any, scale: float, step: int = -1) -> Ju
 
 def mlp_value_cases(rng: np.random.Generator) -> list[Case]:
     found = []
-    setups = []
+    setups: list[tuple[str, list[int], type[np.floating[Any]], int, float]] = []
     for activation in ACTIVATIONS:
         setups.append((activation, [int(rng.integers(2, 7)), 5, 4, 3], np.float64, 4, 1.0))
     setups.append(("relu", [4, 7, 6, 3], np.float32, 5, 1.0))
