@@ -55,7 +55,7 @@ def large_case(rng: np.random.Generator, dtype: type) -> Case:
     x: np.ndarray = (rng.choice([-1.0, 1.0], size=(n, d)) * 1e3).astype(dtype)
     w: np.ndarray = (rng.normal(size=(d, m)) * 1e2).astype(dtype)
     b: np.ndarray = (rng.normal(size=m) * 1e3).astype(dtype)
-    scale = float((np.abs(x).astype(np.float64) @ np.abs(w) + np.abs(b)).max())
+    scale = float(np.max(np.abs(x).astype(np.float64) @ np.abs(w) + np.abs(b)))
     # the checks allow 2 (D + 1) ulps of `scale` from the exact value; the reference may be
     # off by half that the other way
     return Case(
