@@ -60,6 +60,7 @@ def linear_weights_on_true_labels():
     return params
 
 
+@pytest.mark.slow
 def test_the_reference_passes_the_gate_audit():
     result = audit(ROOT / "solutions", seed=20260613)
     assert result.finding is None, (result.finding, result.output[-2000:])

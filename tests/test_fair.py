@@ -35,7 +35,11 @@ def test_the_fair_zoo_is_big_and_spread_over_every_stage():
     assert len(COMPLETE) >= 3
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"stage{v.stage}-{v.name}")
+# a variant that runs the MNIST gate trains it twice (the checks, the audit): slow
+PARAMS = [pytest.param(v, marks=[pytest.mark.slow] if v.gate else []) for v in VARIANTS]
+
+
+@pytest.mark.parametrize("variant", PARAMS, ids=lambda v: f"stage{v.stage}-{v.name}")
 def test_variant_passes_its_stage(variant, tmp_path):
     impl = variant.materialize(tmp_path / variant.name)
     stage = BY_NUMBER[variant.stage]
